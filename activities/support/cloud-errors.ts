@@ -1,0 +1,28 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { CloudError, type CloudErrorCode } from '../../cloud/contract';
+
+/** Failure types workflows and the API recognise; these never retry. */
+export const FAILURE_TYPES: Partial<Record<CloudErrorCode, string>> = {
+  capacity: 'CapacityError',
+  not_found: 'NotFound',
+  invalid: 'InvalidRequest',
+};
+
+/**
+ * Runs a cloud call, turning permanent cloud errors into non-retryable ApplicationFailures with a
+ * type. Transient ones (conflict, unavailable) are rethrown as they are, so Temporal retries them.
+ */
+export async function cloudCall<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof CloudError && !err.retryable) {
+      throw ApplicationFailure.nonRetryable(err.message, FAILURE_TYPES[err.code] ?? 'CloudError');
+    }
+    throw err;
+  }
+}
+
+export function isNotFound(err: unknown): boolean {
+  return err instanceof CloudError && err.code === 'not_found';
+}

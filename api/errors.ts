@@ -1,0 +1,43 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+
+/**
+ * A client-facing error. Handlers throw it; each API surface renders it in its seed's error
+ * shape (see `ErrorRenderer`), so the same failure reads naturally in every API.
+ */
+export class HttpError extends Error {
+  constructor(
+    readonly status: ContentfulStatusCode,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'HttpError';
+  }
+}
+
+export const badRequest = (message: string, details?: unknown) => new HttpError(400, 'bad_request', message, details);
+export const unauthorized = (message = 'Authentication required') => new HttpError(401, 'unauthorized', message);
+export const forbidden = (message = 'Not allowed') => new HttpError(403, 'forbidden', message);
+export const notFound = (message = 'Not found') => new HttpError(404, 'not_found', message);
+export const conflict = (message: string, details?: unknown) => new HttpError(409, 'conflict', message, details);
+
+/** Renders an HttpError as one surface's JSON (or other) body. */
+export type ErrorRenderer = (c: Context, err: HttpError) => Response | Promise<Response>;
+
+/** Provisio's own surfaces (/v1/...): `{ error: { code, message, details? } }`. */
+export const renderPlatformError: ErrorRenderer = (c, err) =>
+  c.json({ error: { code: err.code, message: err.message, ...(err.details !== undefined ? { details: err.details } : {}) } }, err.status, err.headers);
+
+/** Converts anything thrown into an HttpError; unknown errors become a 500 that reveals nothing. */
+export function toHttpError(err: unknown): HttpError {
+  if (err instanceof HttpError) return err;
+  if (err instanceof HTTPException) {
+    return new HttpError(err.status as ContentfulStatusCode, err.status === 401 ? 'unauthorized' : 'bad_request', err.message || 'Bad request');
+  }
+  if (err instanceof SyntaxError) return badRequest('Invalid JSON');
+  return new HttpError(500, 'internal', 'Internal server error');
+}

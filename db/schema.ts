@@ -1,0 +1,6 @@
+import type { IdentityTables } from './identity';
+import type { OperationTables } from './operations';
+import type { ComputeTables } from './compute';
+
+/** Every table the platform owns, one interface per domain. simcloud keeps its own schema. */
+export interface Database extends IdentityTables, OperationTables, ComputeTables {}

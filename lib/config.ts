@@ -1,0 +1,88 @@
+import { z } from 'zod';
+
+/**
+ * Environment configuration, validated with zod at process start so a missing or bad variable
+ * stops the process with a message naming it instead of failing later.
+ */
+const boolish = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const configSchema = z.object({
+  PROVISIO_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATABASE_URL: z.string().url().optional(),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  PUBLIC_URL: z.string().url().optional(),
+  TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
+  TEMPORAL_NAMESPACE: z.string().default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().default('provisio'),
+  TEMPORAL_UI_URL: z.string().url().default('http://127.0.0.1:8233'),
+  /** Prefixes every workflow ID; lets several isolated deployments (or test files) share one Temporal namespace. */
+  WORKFLOW_ID_PREFIX: z.string().default(''),
+  /** A prebuilt workflow bundle (scripts or images build it once); without it the worker bundles at start. */
+  WORKFLOW_BUNDLE_PATH: z.string().optional(),
+  SIMCLOUD_URL: z.string().url().default('http://127.0.0.1:4100'),
+  SIMCLOUD_PORT: z.coerce.number().int().min(0).max(65535).default(4100),
+  /** Dev bootstrap admin password; production refuses to start without it. */
+  ADMIN_PASSWORD: z.string().min(1).optional(),
+  /** Key material for secrets stored at rest (AES-256-GCM); production requires it. */
+  SECRET_KEY: z.string().min(16).optional(),
+  /** How long a synchronous endpoint (Kahu start/stop, runtime PUT) waits before answering 202. */
+  SYNC_WAIT_MS: z.coerce.number().int().min(0).default(120_000),
+  /** How often cloud waits poll the backend. */
+  CLOUD_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  /** Upper bound for one wait on a cloud resource (activity start-to-close). */
+  CLOUD_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
+  SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(12 * 3600),
+  TRUST_PROXY: boolish.default(false),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const parsed = configSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
+    throw new ConfigError(`Invalid environment configuration:\n${problems}`);
+  }
+  const config = parsed.data;
+  if (config.PROVISIO_ENV === 'production') {
+    const missing = (['DATABASE_URL', 'ADMIN_PASSWORD', 'SECRET_KEY'] as const).filter((k) => !config[k]);
+    if (missing.length) throw new ConfigError(`Production requires ${missing.join(', ')} to be set`);
+  }
+  return config;
+}
+
+/** Loads config or exits with the validation message; for process entry points. */
+export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+}
+
+export function requireDatabaseUrl(config: Config): string {
+  if (!config.DATABASE_URL) {
+    console.error('DATABASE_URL is required (npm run dev starts an embedded Postgres and sets it for you)');
+    process.exit(2);
+  }
+  return config.DATABASE_URL;
+}
+
+/** Secret key used for encryption at rest; development falls back to a fixed, clearly non-secret key. */
+export function secretKey(config: Config): string {
+  return config.SECRET_KEY ?? 'provisio-development-only-secret-key';
+}
+
+export function adminPassword(config: Config): string | undefined {
+  return config.ADMIN_PASSWORD ?? (config.PROVISIO_ENV === 'production' ? undefined : 'admin');
+}

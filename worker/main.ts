@@ -1,0 +1,44 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { Client, Connection } from '@temporalio/client';
+import { fileURLToPath } from 'node:url';
+import { loadConfigOrExit, requireDatabaseUrl } from '../lib/config';
+import { createLogger } from '../lib/logger';
+import { createDb } from '../db/connection';
+import { migrateToLatest } from '../db/migrate';
+import { SimcloudClient } from '../cloud/simcloud-client';
+import { createActivities } from '../activities';
+import { ensureInventorySchedule } from './schedules';
+
+const config = loadConfigOrExit();
+const logger = createLogger('worker', config.LOG_LEVEL);
+const db = createDb(requireDatabaseUrl(config));
+await migrateToLatest(db);
+const cloud = new SimcloudClient(config.SIMCLOUD_URL);
+
+const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const worker = await Worker.create({
+  connection,
+  namespace: config.TEMPORAL_NAMESPACE,
+  taskQueue: config.TEMPORAL_TASK_QUEUE,
+  ...(config.WORKFLOW_BUNDLE_PATH
+    ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
+    : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
+  activities: createActivities({ db, cloud, config, logger }),
+});
+
+const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+await ensureInventorySchedule(client, config).catch((err) => logger.warn({ err: String(err) }, 'could not create the inventory schedule'));
+
+const shutdown = (signal: string) => {
+  logger.info({ signal }, 'worker stopping');
+  worker.shutdown();
+};
+process.on('SIGINT', () => shutdown('SIGINT'));
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+
+logger.info({ taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: config.TEMPORAL_NAMESPACE }, 'worker running');
+await worker.run();
+await db.destroy();
+await connection.close();
+logger.info('worker stopped');
+process.exit(0);

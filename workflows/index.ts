@@ -1,0 +1,2 @@
+// Every workflow type the worker registers; one module per domain.
+export * from './compute';
