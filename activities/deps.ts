@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import type { CloudBackend } from '../cloud/contract';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
@@ -9,4 +10,6 @@ export interface ActivityDeps {
   cloud: CloudBackend;
   config: Config;
   logger: Logger;
+  /** For supervisors that start operations like any other client (see api/operations/start.ts). */
+  temporal: Client;
 }

@@ -30,8 +30,7 @@ export function idempotency(deps: AppDeps): MiddlewareHandler {
       .map((v) => v ?? '')
       .join('\n');
     const scope = sha256(`${c.req.method} ${new URL(c.req.url).pathname}\n${credentials}`);
-    const body = new Uint8Array(await c.req.arrayBuffer());
-    const requestHash = sha256(body);
+    const requestHash = await fingerprint(c.req.header('content-type') ?? '', await c.req.arrayBuffer());
 
     const claimed = await deps.db
       .insertInto('idempotency_keys')
@@ -90,6 +89,29 @@ export function idempotency(deps: AppDeps): MiddlewareHandler {
       .where('key', '=', key)
       .execute();
   };
+}
+
+/**
+ * What makes two requests "the same": the raw body, except for forms, whose multipart boundary
+ * differs on every send — those compare by their sorted fields (files by name and content hash).
+ */
+async function fingerprint(contentType: string, body: ArrayBuffer): Promise<string> {
+  if (!/^(multipart\/form-data|application\/x-www-form-urlencoded)/i.test(contentType)) return sha256(new Uint8Array(body));
+  let form: FormData;
+  try {
+    form = await new Response(body, { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    return sha256(new Uint8Array(body)); // malformed: the handler will reject it anyway
+  }
+  const fields: string[] = [];
+  for (const [key, value] of form.entries()) {
+    fields.push(
+      typeof value === 'string'
+        ? `${key}=${value}`
+        : `${key}=file:${value.name}:${sha256(new Uint8Array(await value.arrayBuffer()))}`,
+    );
+  }
+  return sha256(fields.sort().join('\n'));
 }
 
 async function forget(deps: AppDeps, scope: string, key: string) {

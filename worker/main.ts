@@ -16,6 +16,7 @@ await migrateToLatest(db);
 const cloud = new SimcloudClient(config.SIMCLOUD_URL);
 
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
 const worker = await Worker.create({
   connection,
   namespace: config.TEMPORAL_NAMESPACE,
@@ -23,10 +24,9 @@ const worker = await Worker.create({
   ...(config.WORKFLOW_BUNDLE_PATH
     ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
     : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
-  activities: createActivities({ db, cloud, config, logger }),
+  activities: createActivities({ db, cloud, config, logger, temporal: client }),
 });
 
-const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
 await ensureInventorySchedule(client, config).catch((err) => logger.warn({ err: String(err) }, 'could not create the inventory schedule'));
 
 const shutdown = (signal: string) => {

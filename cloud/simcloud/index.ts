@@ -44,8 +44,10 @@ export async function startSimcloud(options: SimcloudOptions): Promise<RunningSi
   const logger = options.logger ?? pino({ level: 'silent' });
   const topology = { ...defaultTopology, ...options.topology };
   const seed = options.seed ?? randomSeed();
-  // Few connections: one group-commit writer at a time plus the load queries.
-  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4 });
+  // Few connections: one group-commit writer at a time plus the load queries. synchronous_commit
+  // off: a simulator's state survives its own restarts (the data is in Postgres before we reply);
+  // only a Postgres crash could lose the last few hundred milliseconds, which is fine here.
+  const pool = new pg.Pool({ connectionString: options.databaseUrl, max: 4, options: '-c synchronous_commit=off' });
   pool.on('error', (err) => logger.warn({ err }, 'simcloud: idle Postgres client error'));
 
   let sim: Simcloud | undefined;

@@ -79,7 +79,7 @@ describe('VM lifecycle', () => {
     const [host] = await c.listHosts({ region: 'region-2' });
     const a = await c.createVm(smallVm({ hostId: host!.id }));
     const b = await c.createVm(smallVm({ hostId: host!.id }));
-    await waitFor(() => c.getVm(b.id), (v) => v.state === 'stopped');
+    for (const id of [a.id, b.id]) await waitFor(() => c.getVm(id), (v) => v.state === 'stopped');
     await c.startVm(a.id);
     expect((await c.hostDown(host!.id)).state).toBe('down');
     for (const id of [a.id, b.id]) {

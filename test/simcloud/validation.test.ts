@@ -13,7 +13,7 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function call(method: string, path: string, body?: string) {
+async function call(method: string, path: string, body?: string): Promise<{ status: number; body: any }> {
   const res = await fetch(t.sim.url + path, { method, body, headers: { 'content-type': 'application/json' } });
   return { status: res.status, body: res.status === 204 ? null : await res.json() };
 }

@@ -1,5 +1,8 @@
 import type { Stack } from './stack';
 
+/** Responses whose JSON tests read freely. */
+export type TestResponse = { json(): Promise<any> } & Response;
+
 /** A logged-in Kahu client over the real API app (session cookie). */
 export async function kahuSession(stack: Stack, username = 'admin', password = 'admin') {
   const res = await stack.app.request('/v0/auth/login', { method: 'POST', body: form({ role: username, password }) });
@@ -7,7 +10,7 @@ export async function kahuSession(stack: Stack, username = 'admin', password = '
   const cookie = res.headers.get('set-cookie')!.split(';')[0]!;
   return {
     cookie,
-    request(path: string, init: RequestInit = {}) {
+    async request(path: string, init: RequestInit = {}): Promise<TestResponse> {
       const headers = new Headers(init.headers);
       headers.set('cookie', cookie);
       return stack.app.request(path, { ...init, headers });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { createActivities } from '../../activities';
 import { createApp } from '../../api/app';
@@ -11,6 +11,13 @@ import { seedDefaults } from '../../db/seed';
 import { loadConfig, type Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createMigratedDb } from './database';
+
+// Activity retries are expected in these tests (injected faults); keep the SDK's log to errors.
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // already installed in this process
+}
 
 export interface StackOptions {
   simcloud?: Partial<Omit<SimcloudOptions, 'databaseUrl'>>;
@@ -66,7 +73,7 @@ export async function startStack(options: StackOptions = {}) {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue: config.TEMPORAL_TASK_QUEUE,
       workflowBundle: { codePath: inject('workflowBundlePath') },
-      activities: createActivities({ db: database.db, cloud, config, logger }),
+      activities: createActivities({ db: database.db, cloud, config, logger, temporal }),
     });
     const running = w.run();
     return {
