@@ -8,6 +8,7 @@ import { requestContext } from './request-context';
 import { identityRoutes } from './identity';
 import { operationRoutes } from './operations/routes';
 import { computeRoutes } from './compute/routes';
+import { runtimeRoutes } from './runtimes/routes';
 
 /** The whole REST API: one module per surface, mounted at its seed's base path. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -25,6 +26,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1', identityRoutes(deps));
   app.route('/v1', operationRoutes(deps));
   app.route('/v0', computeRoutes(deps));
+  app.route('/', runtimeRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

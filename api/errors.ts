@@ -36,7 +36,9 @@ export const renderPlatformError: ErrorRenderer = (c, err) =>
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
   if (err instanceof HTTPException) {
-    return new HttpError(err.status as ContentfulStatusCode, err.status === 401 ? 'unauthorized' : 'bad_request', err.message || 'Bad request');
+    const codes: Record<number, string> = { 401: 'unauthorized', 413: 'too_large', 415: 'unsupported_media_type' };
+    const fallback = err.status === 415 ? 'Unsupported Content-Type for this endpoint' : 'Bad request';
+    return new HttpError(err.status as ContentfulStatusCode, codes[err.status] ?? 'bad_request', err.message || fallback);
   }
   if (err instanceof SyntaxError) return badRequest('Invalid JSON');
   return new HttpError(500, 'internal', 'Internal server error');

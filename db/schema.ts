@@ -1,6 +1,7 @@
 import type { IdentityTables } from './identity';
 import type { OperationTables } from './operations';
 import type { ComputeTables } from './compute';
+import type { RuntimeTables } from './runtimes';
 
 /** Every table the platform owns, one interface per domain. simcloud keeps its own schema. */
-export interface Database extends IdentityTables, OperationTables, ComputeTables {}
+export interface Database extends IdentityTables, OperationTables, ComputeTables, RuntimeTables {}

@@ -1,2 +1,3 @@
 // Every workflow type the worker registers; one module per domain.
 export * from './compute';
+export * from './runtimes';
