@@ -1,4 +1,4 @@
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
 import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit, requireDatabaseUrl } from '../lib/config';
@@ -8,9 +8,11 @@ import { migrateToLatest } from '../db/migrate';
 import { SimcloudClient } from '../cloud/simcloud-client';
 import { createActivities } from '../activities';
 import { ensureInventorySchedule } from './schedules';
+import { PinoTemporalLogger } from './temporal-logger';
 
 const config = loadConfigOrExit();
 const logger = createLogger('worker', config.LOG_LEVEL);
+Runtime.install({ logger: new PinoTemporalLogger(logger) });
 const db = createDb(requireDatabaseUrl(config));
 await migrateToLatest(db);
 const cloud = new SimcloudClient(config.SIMCLOUD_URL);

@@ -58,7 +58,7 @@ export async function startInstance({ instanceId }: InstanceInput): Promise<{ st
   const progress = new Progress(['Power on VM', 'Wait until running', 'Mark running', 'Watch for address'], resourceOf(instanceId));
   const saga = new Saga(progress);
   await quick.setInstanceState({ instanceId, state: 'starting' });
-  const result = await saga.run(async () => {
+  return saga.run(async () => {
     saga.add('Power on VM', async () => {
       const vmId = await quick.stopInstanceVm({ instanceId });
       await wait.waitForVm(vmId, ['stopped']);
@@ -71,10 +71,9 @@ export async function startInstance({ instanceId }: InstanceInput): Promise<{ st
       wait.waitForVm.executeWithOptions({ ...cloudWait, summary: `Wait for VM ${vmId} to run` }, [vmId, ['running']]),
     );
     await progress.run('Mark running', () => quick.setInstanceState({ instanceId, state: 'running' }));
-    return vmId;
+    await progress.run('Watch for address', () => startAddressWatcher(instanceId, vmId));
+    return { state: 'running' as const };
   });
-  await progress.run('Watch for address', () => startAddressWatcher(instanceId, result));
-  return { state: 'running' };
 }
 
 async function startAddressWatcher(instanceId: number, vmId: string): Promise<void> {

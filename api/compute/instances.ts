@@ -218,62 +218,63 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
     return c.json(instanceView(row, base, await profileNetwork(deps, row.profile)), 200);
   });
 
-  app.openapi(routes.start, async (c) => {
+  /**
+   * Start, stop and delete share one shape: check the state, start the workflow on the instance,
+   * and answer with the outcome once it is real (or 202 with the operation link).
+   */
+  async function instanceOperation(
+    c: Context<AppEnv>,
+    n: number,
+    op: { workflowType: string; verb: string; refuse: (row: InstanceRow) => string | undefined; done: string; pending: string },
+  ) {
     const { projectId } = await tenantOf(c, deps, 'member');
-    const row = await findInstance(deps, projectId, c.req.valid('param').n);
-    if (row.state === 'running') throw badRequest(`instance ${row.id} is already running`);
+    const row = await findInstance(deps, projectId, n);
+    const refusal = op.refuse(row);
+    if (refusal) throw badRequest(`instance ${row.id} ${refusal}`);
     requireSteadyState(row);
     const started = await startOperation(deps, {
+      workflowType: op.workflowType,
+      args: [{ instanceId: row.id }],
+      resourceType: 'instance',
+      resourceId: String(row.id),
+      projectId,
+      summary: `${op.verb} instance ${row.id} (project ${projectId})`,
+      userId: c.get('principal').userId,
+    });
+    const outcome = await waitForOutcome(c, deps, started);
+    if (!outcome) return pending(c, op.pending, started.operationId);
+    return c.json({ message: op.done, operation: operationLink(started.operationId) }, 200);
+  }
+
+  app.openapi(routes.start, (c) =>
+    instanceOperation(c, c.req.valid('param').n, {
       workflowType: 'startInstance',
-      args: [{ instanceId: row.id }],
-      resourceType: 'instance',
-      resourceId: String(row.id),
-      projectId,
-      summary: `Start instance ${row.id} (project ${projectId})`,
-      userId: c.get('principal').userId,
-    });
-    const outcome = await waitForOutcome(c, deps, started);
-    if (!outcome) return pending(c, 'instance starting', started.operationId);
-    return c.json({ message: 'instance started', operation: operationLink(started.operationId) }, 200);
-  });
+      verb: 'Start',
+      refuse: (row) => (row.state === 'running' ? 'is already running' : undefined),
+      done: 'instance started',
+      pending: 'instance starting',
+    }),
+  );
 
-  app.openapi(routes.stop, async (c) => {
-    const { projectId } = await tenantOf(c, deps, 'member');
-    const row = await findInstance(deps, projectId, c.req.valid('param').n);
-    if (row.state === 'stopped') throw badRequest(`instance ${row.id} is already stopped`);
-    requireSteadyState(row);
-    const started = await startOperation(deps, {
+  app.openapi(routes.stop, (c) =>
+    instanceOperation(c, c.req.valid('param').n, {
       workflowType: 'stopInstance',
-      args: [{ instanceId: row.id }],
-      resourceType: 'instance',
-      resourceId: String(row.id),
-      projectId,
-      summary: `Stop instance ${row.id} (project ${projectId})`,
-      userId: c.get('principal').userId,
-    });
-    const outcome = await waitForOutcome(c, deps, started);
-    if (!outcome) return pending(c, 'instance stopping', started.operationId);
-    return c.json({ message: 'instance stopped', operation: operationLink(started.operationId) }, 200);
-  });
+      verb: 'Stop',
+      refuse: (row) => (row.state === 'stopped' ? 'is already stopped' : undefined),
+      done: 'instance stopped',
+      pending: 'instance stopping',
+    }),
+  );
 
-  app.openapi(routes.delete, async (c) => {
-    const { projectId } = await tenantOf(c, deps, 'member');
-    const row = await findInstance(deps, projectId, c.req.valid('param').n);
-    requireSteadyState(row);
-    if (row.state !== 'stopped' && row.state !== 'error') throw badRequest(`instance ${row.id} must be stopped before it is deleted`);
-    const started = await startOperation(deps, {
+  app.openapi(routes.delete, (c) =>
+    instanceOperation(c, c.req.valid('param').n, {
       workflowType: 'deleteInstance',
-      args: [{ instanceId: row.id }],
-      resourceType: 'instance',
-      resourceId: String(row.id),
-      projectId,
-      summary: `Delete instance ${row.id} (project ${projectId})`,
-      userId: c.get('principal').userId,
-    });
-    const outcome = await waitForOutcome(c, deps, started);
-    if (!outcome) return pending(c, 'instance deleting', started.operationId);
-    return c.json({ message: 'instance deleted', operation: operationLink(started.operationId) }, 200);
-  });
+      verb: 'Delete',
+      refuse: (row) => (row.state === 'running' || row.state === 'starting' ? 'must be stopped before it is deleted' : undefined),
+      done: 'instance deleted',
+      pending: 'instance deleting',
+    }),
+  );
 
   async function updateSettings(c: Context<AppEnv>, n: number, column: 'hw' | 'console', changes: Record<string, unknown>) {
     const { projectId } = await tenantOf(c, deps, 'member');

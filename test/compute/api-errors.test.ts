@@ -44,8 +44,8 @@ afterAll(async () => {
 
 describe('sessions', () => {
   it('refuses requests without a session, with a bad one, and after logout', async () => {
-    expect((await stack.app.request('/v0/compute/instance/')).status).toBe(401);
-    expect((await stack.app.request('/v0/compute/instance/', { headers: { cookie: 'KAHU_SESSION_TOKEN=pvo_nope' } })).status).toBe(401);
+    expect((await stack.request('/v0/compute/instance/')).status).toBe(401);
+    expect((await stack.request('/v0/compute/instance/', { headers: { cookie: 'KAHU_SESSION_TOKEN=pvo_nope' } })).status).toBe(401);
     const other = await kahuSession(stack);
     expect((await other.get('/v0/compute/instance/')).status).toBe(200);
     const out = await other.post('/v0/auth/logout');
@@ -55,12 +55,12 @@ describe('sessions', () => {
   });
 
   it('answers a bad login with 401 and a missing field with 400 naming it', async () => {
-    const wrong = await stack.app.request('/v0/auth/login', { method: 'POST', body: form({ role: 'admin', password: 'nope' }) });
+    const wrong = await stack.request('/v0/auth/login', { method: 'POST', body: form({ role: 'admin', password: 'nope' }) });
     expect(wrong.status).toBe(401);
-    const missing = await stack.app.request('/v0/auth/login', { method: 'POST', body: form({ password: 'admin' }) });
+    const missing = await stack.request('/v0/auth/login', { method: 'POST', body: form({ password: 'admin' }) });
     expect(missing.status).toBe(400);
     expect((await missing.json()).message).toMatch(/^role: /);
-    const encoded = await stack.app.request('/v0/auth/login', { method: 'POST', ...urlencoded({ role: 'admin', password: 'admin' }) });
+    const encoded = await stack.request('/v0/auth/login', { method: 'POST', ...urlencoded({ role: 'admin', password: 'admin' }) });
     expect(encoded.status).toBe(200);
     const body = await encoded.json();
     expect(body.session).toMatch(/^pvo_/);

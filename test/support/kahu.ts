@@ -1,7 +1,7 @@
 import type { Stack } from './stack';
 
-/** Responses whose JSON tests read freely. */
-export type TestResponse = { json(): Promise<any> } & Response;
+import type { TestResponse } from './http';
+export type { TestResponse } from './http';
 
 /** A logged-in Kahu client over the real API app (session cookie). */
 export async function kahuSession(stack: Stack, username = 'admin', password = 'admin') {

@@ -1,4 +1,4 @@
-import type { TestResponse } from './kahu';
+import type { TestResponse } from './http';
 import type { Stack } from './stack';
 
 /** Provisio's own /v1 API as a user with HTTP Basic credentials. */

@@ -11,6 +11,7 @@ import { seedDefaults } from '../../db/seed';
 import { loadConfig, type Config } from '../../lib/config';
 import { createLogger } from '../../lib/logger';
 import { createMigratedDb } from './database';
+import type { TestResponse } from './http';
 
 // Activity retries are expected in these tests (injected faults); keep the SDK's log to errors.
 try {
@@ -88,6 +89,8 @@ export async function startStack(options: StackOptions = {}) {
 
   return {
     app,
+    /** The API app, answering as it would over HTTP. */
+    request: (path: string, init?: RequestInit): Promise<TestResponse> => Promise.resolve(app.request(path, init)),
     db: database.db,
     config,
     env,
