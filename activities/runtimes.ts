@@ -16,6 +16,8 @@ export interface RuntimeFunctionRef extends RuntimeRef {
 
 /** How often the supervisor polls and how long one of its runs lasts; workflow arguments, from the API's settings. */
 export interface SupervisorSettings {
+  /** The supervisor's workflow ID (`<prefix>runtime/<id>/supervisor`). */
+  workflowId: string;
   intervalMs: number;
   /** Ticks before the supervisor continues as new (also when Temporal suggests it earlier). */
   ticksPerRun: number;
@@ -43,6 +45,9 @@ export interface RuntimeHealth {
   /** Functions whose VM crashed, was lost with its host, or vanished. */
   failed: Array<{ role: RuntimeRole; error: string }>;
 }
+
+/** The supervisor of a runtime runs beside its operations (`runtime/<id>`), under its own ID. */
+export const supervisorWorkflowId = (prefix: string, runtimeId: number) => `${prefix}runtime/${runtimeId}/supervisor`;
 
 /** The seed's ENDPOINT: external IP, else IPv6, else IP, else "". */
 export const endpointOf = (vm: Pick<Vm, 'addresses'>): string => vm.addresses.external ?? vm.addresses.ipv6 ?? vm.addresses.ipv4 ?? '';
@@ -319,8 +324,12 @@ export function createRuntimeActivities(deps: ActivityDeps) {
     },
 
     /** The supervisor starts a recovery like any client; 'busy' when another operation holds the runtime. */
-    async startRuntimeRecovery({ runtimeId, supervisor }: RuntimeRef & { supervisor: SupervisorSettings }): Promise<'started' | 'busy'> {
+    async startRuntimeRecovery({ runtimeId, supervisor }: RuntimeRef & { supervisor: SupervisorSettings }): Promise<'started' | 'busy' | 'healed'> {
       const row = await runtimeRow(runtimeId);
+      // A recovery that just finished may have fixed what the last check saw: look again first.
+      const fns = await db.selectFrom('runtime_functions').select(['cloud_vm_id', 'state']).where('runtime_id', '=', runtimeId).execute();
+      const vms = await Promise.all(fns.map((f) => vmOrNull(f.cloud_vm_id)));
+      if (fns.every((f, i) => f.state === 'RUNNING' && vms[i]?.state === 'running')) return 'healed';
       try {
         await startOperation(
           deps,
@@ -344,7 +353,7 @@ export function createRuntimeActivities(deps: ActivityDeps) {
 
     /** Cancels the runtime's supervisor (deleteRuntime); a supervisor that already ended is fine. */
     async stopRuntimeSupervisor({ runtimeId }: RuntimeRef): Promise<void> {
-      const handle = deps.temporal.workflow.getHandle(`${config.WORKFLOW_ID_PREFIX}runtime/${runtimeId}/supervisor`);
+      const handle = deps.temporal.workflow.getHandle(supervisorWorkflowId(config.WORKFLOW_ID_PREFIX, runtimeId));
       try {
         const d = await handle.describe();
         if (d.status.name === 'RUNNING') await handle.cancel();

@@ -90,15 +90,23 @@ function asFailure(err: unknown, fallbackType: string): unknown {
   });
 }
 
-/** Waits until the function's VM runs and has its address, then records RUNNING and the ENDPOINT. */
-async function bringUp(runtimeId: number, role: RuntimeRole, vmId: string, retrying = false): Promise<void> {
-  const activities = retrying ? recovery : quick;
+/** Waits until the function's VM runs and has its address (a VM counts as ready only then). */
+async function waitReady(role: RuntimeRole, vmId: string): Promise<void> {
   await wait.waitForVm.executeWithOptions({ ...cloudWait, summary: `Wait for VM ${vmId} (${role}) to run` }, [vmId, ['running']]);
   await wait.waitForVmAddress.executeWithOptions({ ...cloudWait, summary: `Wait for an address on VM ${vmId}` }, [vmId]);
-  await activities.markRuntimeFunctionRunning.executeWithOptions(
+}
+
+async function markRunning(runtimeId: number, role: RuntimeRole, retrying = false): Promise<void> {
+  await (retrying ? recovery : quick).markRuntimeFunctionRunning.executeWithOptions(
     { ...(retrying ? recoveryCall : quickCall), summary: `Mark ${role} of runtime ${runtimeId} RUNNING` },
     [{ runtimeId, role }],
   );
+}
+
+/** Waits until the function is ready, then records RUNNING and the ENDPOINT. */
+async function bringUp(runtimeId: number, role: RuntimeRole, vmId: string, retrying = false): Promise<void> {
+  await waitReady(role, vmId);
+  await markRunning(runtimeId, role, retrying);
 }
 
 async function powerOn(vmId: string, retrying = false): Promise<void> {
@@ -109,12 +117,15 @@ async function powerOn(vmId: string, retrying = false): Promise<void> {
   );
 }
 
-/** Starts the runtime's supervisor beside this operation (it outlives it); one already running is fine. */
+/**
+ * Starts the runtime's supervisor beside this operation (it outlives it); one already running is
+ * fine. Its ID comes from the input (not from this workflow's ID), so histories replay anywhere.
+ */
 async function ensureSupervisor(runtimeId: number, settings: SupervisorSettings): Promise<void> {
   const info = workflowInfo();
   try {
     await startChild(superviseRuntime, {
-      workflowId: `${info.workflowId}/supervisor`,
+      workflowId: settings.workflowId,
       args: [{ runtimeId, settings }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.ALLOW_DUPLICATE,
@@ -133,7 +144,7 @@ async function ensureSupervisor(runtimeId: number, settings: SupervisorSettings)
  */
 export async function createRuntime({ runtimeId, roles, supervisor }: CreateRuntimeInput): Promise<{ vmIds: string[] }> {
   const steps = roles.flatMap((r) => [`Create ${r} VM`, `Start ${r} VM`, `Wait until ${r} is ready`]);
-  const progress = new Progress([...steps, 'Start supervisor'], resourceOf(runtimeId));
+  const progress = new Progress([...steps, 'Start supervisor', 'Mark running'], resourceOf(runtimeId));
   const saga = new Saga(progress);
   try {
     return await saga.run(async () => {
@@ -151,9 +162,14 @@ export async function createRuntime({ runtimeId, roles, supervisor }: CreateRunt
         );
         vmIds.push(vmId);
         await progress.run(`Start ${role} VM`, () => powerOn(vmId));
-        await progress.run(`Wait until ${role} is ready`, () => bringUp(runtimeId, role, vmId));
+        await progress.run(`Wait until ${role} is ready`, () => waitReady(role, vmId));
       }
+      // The supervisor watches before the runtime reads RUNNING; the last step is the state change.
+      saga.add('Start supervisor', () => quick.stopRuntimeSupervisor({ runtimeId }));
       await progress.run('Start supervisor', () => ensureSupervisor(runtimeId, supervisor));
+      await progress.run('Mark running', async () => {
+        for (const role of roles) await markRunning(runtimeId, role);
+      });
       return { vmIds };
     });
   } catch (err) {

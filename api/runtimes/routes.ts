@@ -55,6 +55,8 @@ const rejectInvalid =
   };
 
 const TRANSIENT = new Set(['PENDING', 'UPDATING']);
+/** Tries (100 ms apart) to start an operation while the previous one is only finishing. */
+const SETTLE_ATTEMPTS = 10;
 
 type Deps = AppDeps;
 
@@ -244,12 +246,22 @@ export function runtimeRoutes(deps: Deps): OpenAPIHono<AppEnv> {
 
   const opHeaders = (operationId: string) => ({ 'Operation-Location': operationLink(operationId) });
 
+  /**
+   * Starts an operation on the runtime; 423 naming the running one when another holds it. An
+   * operation that is only finishing (its runtime already reads steady) is waited for briefly, so
+   * a PUT right after a runtime turned RUNNING does not bounce off its own create.
+   */
   async function start(req: Omit<StartOperationRequest, 'resourceType'>, conflictTitle: string) {
-    try {
-      return await startOperation(deps, { ...req, resourceType: 'runtime' }, 423);
-    } catch (e) {
-      if (e instanceof OperationInProgressError) throw srError(423, conflictTitle, e.message);
-      throw e;
+    const runtimeId = Number(req.resourceId);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startOperation(deps, { ...req, resourceType: 'runtime' }, 423);
+      } catch (e) {
+        if (!(e instanceof OperationInProgressError)) throw e;
+        const states = await deps.db.selectFrom('runtime_functions').select('state').where('runtime_id', '=', runtimeId).execute();
+        if (attempt >= SETTLE_ATTEMPTS || states.some((f) => TRANSIENT.has(f.state))) throw srError(423, conflictTitle, e.message);
+        await new Promise((r) => setTimeout(r, 100));
+      }
     }
   }
 
@@ -270,7 +282,7 @@ export function runtimeRoutes(deps: Deps): OpenAPIHono<AppEnv> {
   app.openapi(routes.schema, (c) => c.json(runtimeJsonSchema, 200));
   app.openapi(routes.version, (c) => c.json(PROVISION_ENGINE_VERSION, 200));
   app.openapi(routes.config, (c) => {
-    const s = supervisorSettings();
+    const s = supervisorSettings(deps.config, 0);
     return c.json(
       {
         version: PROVISION_ENGINE_VERSION,
@@ -419,7 +431,7 @@ export function runtimeRoutes(deps: Deps): OpenAPIHono<AppEnv> {
     const started = await start(
       {
         workflowType: 'createRuntime',
-        args: [{ runtimeId, roles: roles.map(([r]) => r), supervisor: supervisorSettings() }],
+        args: [{ runtimeId, roles: roles.map(([r]) => r), supervisor: supervisorSettings(deps.config, runtimeId) }],
         resourceId: String(runtimeId),
         projectId,
         summary: `Create serverless runtime ${runtimeId} (${tuple}) in project ${projectId}`,
@@ -456,7 +468,7 @@ export function runtimeRoutes(deps: Deps): OpenAPIHono<AppEnv> {
 
     if (functions.some((f) => f.state === 'ERROR')) {
       // As upstream: a PUT on a runtime in ERROR attempts a recovery, then applies the changes.
-      const s = supervisorSettings();
+      const s = supervisorSettings(deps.config, row.id);
       const recovering = await start(
         {
           workflowType: 'recoverRuntime',

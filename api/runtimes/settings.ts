@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { SupervisorSettings } from '../../activities/runtimes';
+import { supervisorWorkflowId, type SupervisorSettings } from '../../activities/runtimes';
+import type { Config } from '../../lib/config';
 
 /**
  * Durations of the runtime supervisor and recovery, read from the environment at each request
@@ -17,10 +18,11 @@ const schema = z.object({
   RUNTIME_RECOVERY_DELAY_MS: z.coerce.number().int().min(0).default(1000),
 });
 
-export function supervisorSettings(env: Record<string, string | undefined> = process.env): SupervisorSettings {
+export function supervisorSettings(config: Config, runtimeId: number, env: Record<string, string | undefined> = process.env): SupervisorSettings {
   const parsed = schema.safeParse(env);
   const s = parsed.success ? parsed.data : schema.parse({});
   return {
+    workflowId: supervisorWorkflowId(config.WORKFLOW_ID_PREFIX, runtimeId),
     intervalMs: s.RUNTIME_SUPERVISOR_INTERVAL_MS,
     ticksPerRun: s.RUNTIME_SUPERVISOR_TICKS_PER_RUN,
     maxRecoveries: s.RUNTIME_SUPERVISOR_MAX_RECOVERIES,

@@ -1,6 +1,9 @@
 import { writeFile, mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { inject } from 'vitest';
+import { ensureTemporalCli } from '../../scripts/install-temporal';
 import { afterAll, beforeAll, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -41,6 +44,8 @@ it('records one history per workflow type and outcome', async () => {
     return all.length && !open.length ? all : undefined;
   }, 60_000, 500);
 
+  const cli = await ensureTemporalCli();
+  const run = promisify(execFile);
   await mkdir(historiesDir, { recursive: true });
   for (const f of await readdir(historiesDir)) if (f.endsWith('.json')) await rm(path.join(historiesDir, f));
   const seen = new Set<string>();
@@ -48,8 +53,13 @@ it('records one history per workflow type and outcome', async () => {
     const key = `${wf.type}.${wf.status.name.toLowerCase()}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const history = await stack.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    await writeFile(path.join(historiesDir, `${key}.json`), historyToJSON(history) + '\n');
+    // The CLI writes the history in the JSON form historyFromJSON reads.
+    const { stdout } = await run(cli, ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', wf.workflowId, '--run-id', wf.runId, '--output', 'json'], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    // The workflow ID is kept: replay checks IDs a workflow derives from its own (child workflow IDs).
+    const record = { workflowId: wf.workflowId, history: JSON.parse(stdout) };
+    await writeFile(path.join(historiesDir, `${key}.json`), JSON.stringify(record) + '\n');
     console.log(`recorded ${key}`);
   }
 }, 600_000);

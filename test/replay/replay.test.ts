@@ -1,7 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Worker } from '@temporalio/worker';
-import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 import { describe, expect, inject, it } from 'vitest';
 import * as workflows from '../../workflows';
 
@@ -20,7 +19,9 @@ describe('workflow replay', () => {
   });
 
   it.each(files)('replays %s', async (file) => {
-    const history = historyFromJSON(JSON.parse(await readFile(path.join(historiesDir, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, file);
+    const record = JSON.parse(await readFile(path.join(historiesDir, file), 'utf8'));
+    // The worker parses the JSON history itself (its own protobuf instance).
+    const history = record.history;
+    await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, record.workflowId);
   });
 });

@@ -32,7 +32,6 @@ export async function runtimesScenario(stack: Stack): Promise<void> {
     const remove = async (id: number) => {
       const status = await waitFor(async () => {
         const res = await sr.delete(`/serverless-runtimes/${id}`);
-        if (res.status === 423) console.log('DEBUG 423', id, await res.text(), JSON.stringify(await getRuntime(sr, id)));
         return res.status === 423 ? undefined : res.status;
       });
       expect(status).toBe(204);
