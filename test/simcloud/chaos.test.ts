@@ -1,20 +1,10 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { CloudError } from '../../cloud/contract';
-import { createTestDatabase, smallVm, startTestCloud, token, type TestCloud } from './support';
+import { smallVm, token, useTestCloud } from './support';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let t: TestCloud;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  t = await startTestCloud(db.url, { seed: 42 });
-});
+const t = useTestCloud({ seed: 42 });
 afterEach(async () => {
   await t.client.clearFaults();
-});
-afterAll(async () => {
-  await t?.sim.close();
-  await db?.drop();
 });
 
 const fail = (p: Promise<unknown>) => p.then(() => null, (e: CloudError) => e);

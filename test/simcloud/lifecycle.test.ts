@@ -1,18 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CloudError } from '../../cloud/contract';
-import { createTestDatabase, smallVm, startTestCloud, token, waitFor, type TestCloud } from './support';
+import { smallVm, token, waitFor, useTestCloud } from './support';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let t: TestCloud;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  t = await startTestCloud(db.url, { transitionMs: 120 }); // long enough to act while building
-});
-afterAll(async () => {
-  await t?.sim.close();
-  await db?.drop();
-});
+const t = useTestCloud({ transitionMs: 120 }); // long enough to act while building
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: CloudError) => e.code);
 

@@ -1,20 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { CloudError } from '../../cloud/contract';
 import { chooseHost } from '../../cloud/simcloud/placement';
 import type { HostRecord } from '../../cloud/simcloud/types';
-import { createTestDatabase, smallVm, startTestCloud, waitFor, type TestCloud } from './support';
+import { smallVm, waitFor, useTestCloud } from './support';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let t: TestCloud;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  t = await startTestCloud(db.url);
-});
-afterAll(async () => {
-  await t?.sim.close();
-  await db?.drop();
-});
+const t = useTestCloud();
 
 const fail = (p: Promise<unknown>) => p.then(() => null, (e: CloudError) => e);
 

@@ -1,36 +1,9 @@
-import { randomBytes } from 'node:crypto';
-import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
+import { createTestDatabase } from '../support/database';
 import { startSimcloud, type RunningSimcloud, type SimcloudOptions } from '../../cloud/simcloud/index';
 import { SimcloudAdmin } from '../../cloud/simcloud-client';
 
-/** The server to create throwaway databases on: DATABASE_URL's server, else the local trust one. */
-const baseUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
-
-function withDatabase(url: string, db: string): string {
-  const u = new URL(url);
-  u.pathname = `/${db}`;
-  return u.toString();
-}
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: withDatabase(baseUrl, 'postgres') });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-/** A fresh database per test file, dropped afterwards (with force: simcloud may still hold a pool). */
-export async function createTestDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `simcloud_test_${randomBytes(5).toString('hex')}`;
-  await admin((c) => c.query(`create database ${name}`));
-  return {
-    url: withDatabase(baseUrl, name),
-    drop: () => admin((c) => c.query(`drop database if exists ${name} with (force)`)).then(() => undefined),
-  };
-}
+export { createTestDatabase } from '../support/database';
 
 export interface TestCloud {
   sim: RunningSimcloud;
@@ -49,6 +22,24 @@ export async function startTestCloud(databaseUrl: string, opts: Partial<Simcloud
     ...opts,
   });
   return { sim, client: new SimcloudAdmin(sim.url, { timeoutMs: 5000 }) };
+}
+
+/**
+ * A simcloud for the whole test file, on its own database: the returned object is filled in
+ * before the first test and torn down after the last.
+ */
+export function useTestCloud(opts: Partial<SimcloudOptions> = {}): TestCloud {
+  const cloud = {} as TestCloud;
+  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
+  beforeAll(async () => {
+    db = await createTestDatabase('simcloud_test');
+    Object.assign(cloud, await startTestCloud(db.url, opts));
+  });
+  afterAll(async () => {
+    await cloud.sim?.close();
+    await db?.drop();
+  });
+  return cloud;
 }
 
 /** Polls until the predicate holds (or fails the test with the last value seen). */

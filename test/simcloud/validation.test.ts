@@ -1,17 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, startTestCloud, type TestCloud } from './support';
+import { describe, expect, it } from 'vitest';
+import { useTestCloud } from './support';
 
-let db: Awaited<ReturnType<typeof createTestDatabase>>;
-let t: TestCloud;
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  t = await startTestCloud(db.url);
-});
-afterAll(async () => {
-  await t?.sim.close();
-  await db?.drop();
-});
+const t = useTestCloud();
 
 async function call(method: string, path: string, body?: string): Promise<{ status: number; body: any }> {
   const res = await fetch(t.sim.url + path, { method, body, headers: { 'content-type': 'application/json' } });
