@@ -148,22 +148,28 @@ export async function createRuntime({ runtimeId, roles, supervisor }: CreateRunt
   const saga = new Saga(progress);
   try {
     return await saga.run(async () => {
-      const vmIds: string[] = [];
-      for (const role of roles) {
-        saga.add(`Create ${role} VM`, async () => {
-          const vmId = await quick.runtimeVmId({ runtimeId, role });
-          if (vmId) await wait.deleteVm.executeWithOptions({ ...cloudWait, summary: `Delete VM ${vmId} (${role})` }, [vmId]);
-          await quick.forgetRuntimeVm({ runtimeId, role });
-        });
-        const vmId = await progress.run(`Create ${role} VM`, () =>
-          quick.createRuntimeVm.executeWithOptions({ ...quickCall, summary: `Create the ${role} VM of runtime ${runtimeId}` }, [
-            { runtimeId, role, clientToken: clientToken(`vm-${role}`) },
-          ]),
-        );
-        vmIds.push(vmId);
-        await progress.run(`Start ${role} VM`, () => powerOn(vmId));
-        await progress.run(`Wait until ${role} is ready`, () => waitReady(role, vmId));
-      }
+      // The roles deploy side by side; all branches settle before any compensation runs, so a
+      // VM still being created by one branch is never missed by the other's failure.
+      const outcomes = await Promise.allSettled(
+        roles.map(async (role) => {
+          saga.add(`Create ${role} VM`, async () => {
+            const vmId = await quick.runtimeVmId({ runtimeId, role });
+            if (vmId) await wait.deleteVm.executeWithOptions({ ...cloudWait, summary: `Delete VM ${vmId} (${role})` }, [vmId]);
+            await quick.forgetRuntimeVm({ runtimeId, role });
+          });
+          const vmId = await progress.run(`Create ${role} VM`, () =>
+            quick.createRuntimeVm.executeWithOptions({ ...quickCall, summary: `Create the ${role} VM of runtime ${runtimeId}` }, [
+              { runtimeId, role, clientToken: clientToken(`vm-${role}`) },
+            ]),
+          );
+          await progress.run(`Start ${role} VM`, () => powerOn(vmId));
+          await progress.run(`Wait until ${role} is ready`, () => waitReady(role, vmId));
+          return vmId;
+        }),
+      );
+      const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected');
+      if (failed) throw failed.reason;
+      const vmIds = outcomes.map((o) => (o as PromiseFulfilledResult<string>).value);
       // The supervisor watches before the runtime reads RUNNING; the last step is the state change.
       saga.add('Start supervisor', () => quick.stopRuntimeSupervisor({ runtimeId }));
       await progress.run('Start supervisor', () => ensureSupervisor(runtimeId, supervisor));

@@ -1,6 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { sql } from 'kysely';
-import { anyPlatformAuth } from '../auth/middleware';
+import type { MiddlewareHandler } from 'hono';
+import { getCookie } from 'hono/cookie';
+import { anyPlatformAuth, sessionCookie } from '../auth/middleware';
+import { SESSION_COOKIE } from '../compute/context';
 import { projectRole } from '../auth/access';
 import { ROLE_RANK } from '../auth/principal';
 import type { AppDeps, AppEnv } from '../deps';
@@ -88,8 +91,13 @@ export function operationRoutes(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: rejectInvalid });
   app.onError((err, c) => renderPlatformError(c, toHttpError(err)));
   const ui = { baseUrl: deps.config.TEMPORAL_UI_URL, namespace: deps.config.TEMPORAL_NAMESPACE };
-  app.use('/operations', anyPlatformAuth(deps));
-  app.use('/operations/*', anyPlatformAuth(deps));
+  // Operation links reach every surface's users: platform credentials, or a Kahu session cookie.
+  const platformAuth = anyPlatformAuth(deps);
+  const kahuSession = sessionCookie(deps, SESSION_COOKIE);
+  const auth: MiddlewareHandler<AppEnv> = (c, next) =>
+    !c.req.header('authorization') && getCookie(c, SESSION_COOKIE) ? kahuSession(c, next) : platformAuth(c, next);
+  app.use('/operations', auth);
+  app.use('/operations/*', auth);
 
   /** An operation the caller may see; others look like they do not exist. */
   async function visibleOperation(principal: AppEnv['Variables']['principal'], id: string) {

@@ -46,6 +46,12 @@ describe('/v1/operations', () => {
     );
   });
 
+  it('follows the link with the Kahu session cookie too', async () => {
+    const res = await kahu.get(createOp);
+    expect(res.status).toBe(200);
+    expect((await res.json()).type).toBe('createInstance');
+  });
+
   it("lists a resource's operations newest first", async () => {
     const n = location.split('/')[4];
     const res = await platformClient(stack).get(`/v1/operations?resource=instance/${n}`);
