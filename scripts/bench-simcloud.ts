@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { pathToFileURL } from 'node:url';
-import pg from 'pg';
 import type { Vm } from '../cloud/contract';
 import { SimcloudAdmin } from '../cloud/simcloud-client';
 import { startSimcloud } from '../cloud/simcloud/index';
+import { createThrowawayDatabase, LOCAL_POSTGRES_URL } from './throwaway-database';
 
 /**
  * simcloud at scale: 1,000 added hosts and 10,000 VMs over HTTP on a throwaway database.
@@ -56,20 +55,12 @@ async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
 }
 
 export async function runSimcloudBench(opts: SimcloudBenchOptions = {}): Promise<SimcloudBenchFigures> {
-  const base = new URL(opts.databaseUrl ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres');
   const hostCount = opts.hosts ?? 1000;
   const vmCount = opts.vms ?? 10_000;
   const concurrency = opts.concurrency ?? 32;
-  const dbName = `simcloud_bench_${randomBytes(4).toString('hex')}`;
-  const adminUrl = new URL(base);
-  adminUrl.pathname = '/postgres';
-  const dbUrl = new URL(base);
-  dbUrl.pathname = `/${dbName}`;
-  const admin = new pg.Client({ connectionString: adminUrl.toString() });
-  await admin.connect();
-  await admin.query(`create database ${dbName}`);
+  const database = await createThrowawayDatabase(opts.databaseUrl ?? process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL, 'simcloud_bench');
 
-  const start = () => startSimcloud({ databaseUrl: dbUrl.toString(), port: 0, transitionMs: 1, jitterMs: 0, leaseDelayMs: 1, seed: 1 });
+  const start = () => startSimcloud({ databaseUrl: database.url, port: 0, transitionMs: 1, jitterMs: 0, leaseDelayMs: 1, seed: 1 });
   let sim = await start();
   try {
     const client = new SimcloudAdmin(sim.url, { timeoutMs: 30_000 });
@@ -141,8 +132,7 @@ export async function runSimcloudBench(opts: SimcloudBenchOptions = {}): Promise
     };
   } finally {
     await sim.close().catch(() => {});
-    await admin.query(`drop database if exists ${dbName} with (force)`).catch(() => {});
-    await admin.end();
+    await database.drop().catch(() => {});
   }
 }
 

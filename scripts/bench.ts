@@ -1,6 +1,10 @@
+import { printOperationsFigures, runOperationsBench } from './bench-operations';
 import { runSimcloudBench } from './bench-simcloud';
 
 /** `npm run bench`: every benchmark, printing figures (goals live here, not in timed test assertions). */
 const figures = await runSimcloudBench();
 console.log('simcloud: 1,000 hosts and 10,000 VMs in one process (server and client share the process; RSS includes both)');
 for (const [name, value] of Object.entries(figures)) console.log(`  ${name.padEnd(18)} ${value}`);
+console.log();
+printOperationsFigures(await runOperationsBench());
+process.exit(0);

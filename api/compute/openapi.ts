@@ -1,5 +1,8 @@
 import { z } from '@hono/zod-openapi';
+import { json } from '../openapi-helpers';
 import { KahuErrorSchema, MessageSchema } from './schemas';
+
+export { json };
 
 /** Kahu bodies come as urlencoded or multipart forms. */
 export function formBody<T extends z.ZodType>(schema: T) {
@@ -11,11 +14,6 @@ export function formBody<T extends z.ZodType>(schema: T) {
     },
   };
 }
-
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({
-  description,
-  content: { 'application/json': { schema } },
-});
 
 const err = (description: string) => json(KahuErrorSchema, description);
 

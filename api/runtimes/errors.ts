@@ -1,5 +1,8 @@
+import type { Hook } from '@hono/zod-openapi';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { ZodError } from 'zod';
 import { HttpError, type ErrorRenderer } from '../errors';
+import { describeZodError } from '../validation';
 
 /**
  * A Provision Engine error: `{"error": <title>, "message": <detail>}`. The title travels as the
@@ -14,3 +17,10 @@ export const runtimeNotFound = (id: string | number) => srError(404, 'Serverless
 
 export const renderRuntimeError: ErrorRenderer = (c, err) =>
   c.json({ error: err.message, message: err.details ?? '' }, err.status, err.headers);
+
+/** An OpenAPIHono hook: a zod failure in the seed's shape, 400 under `title` naming each field. */
+export const rejectInvalidAs =
+  (title: string): Hook<any, any, any, any> =>
+  (result) => {
+    if (!result.success) throw srError(400, title, describeZodError(result.error as ZodError));
+  };
