@@ -5,6 +5,9 @@ import type { AppDeps } from './deps';
 const KEY_PATTERN = /^[A-Za-z0-9._:-]{1,255}$/;
 /** A pending key older than this belongs to a request that died mid-way; a repeat may take it over. */
 const ABANDONED_AFTER_MS = 10 * 60_000;
+/** Keys are remembered this long; older ones are swept now and then, so the table stays small. */
+const REMEMBER_FOR_MS = 24 * 3600_000;
+const SWEEP_PROBABILITY = 0.01;
 const REPLAYED_HEADERS = ['content-type', 'location'];
 /** Answers that carry a fresh credential are never stored, so no token sits in the key table. */
 const CREDENTIAL_ENDPOINTS = /\/(auth\/login|auth\/tokens|oauth\/token|auth\/password)$/;
@@ -39,6 +42,9 @@ export function idempotency(deps: AppDeps): MiddlewareHandler {
       .returning('key')
       .executeTakeFirst();
 
+    if (claimed && Math.random() < SWEEP_PROBABILITY) {
+      await deps.db.deleteFrom('idempotency_keys').where('created_at', '<', new Date(Date.now() - REMEMBER_FOR_MS)).execute();
+    }
     if (!claimed) {
       const deadline = Date.now() + waitMs;
       for (;;) {

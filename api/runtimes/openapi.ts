@@ -13,6 +13,13 @@ const ErrorSchema = z.object({ error: z.string(), message: z.unknown() }).openap
 /** A response carrying the seed's `{"error", "message"}` body. */
 export const err = (description: string) => json(ErrorSchema, description);
 
+/** The errors every runtime endpoint can answer; spread the ones a route documents. */
+export const runtimeErrors = {
+  401: err('No or bad credentials'),
+  404: err('Serverless Runtime not found'),
+  423: err('The runtime is in a transient state or another operation runs on it'),
+} as const;
+
 /** Any JSON object (templates, pages, schema, config). */
 export const AnyObject = z.record(z.string(), z.unknown());
 

@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../deps';
 import { rejectInvalidAs, srError } from './errors';
-import { AnyObject, authenticated, err, json } from './openapi';
+import { AnyObject, authenticated, err, json, runtimeErrors } from './openapi';
 import { TemplateBody } from './schemas';
 
 const TupleParam = z.object({ tuple: z.string().openapi({ param: { name: 'tuple', in: 'path' }, example: 'Function-Data' }) });
@@ -19,7 +19,7 @@ export function registerTemplateRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, 
       path: '/serverless-runtimes/templates',
       ...authenticated(auth),
       summary: 'Service templates: flavour tuples and the VM template of each role',
-      responses: { 200: json(AnyObject, 'Templates'), 401: err('No or bad credentials') },
+      responses: { 200: json(AnyObject, 'Templates'), 401: runtimeErrors[401] },
     }),
     put: createRoute({
       method: 'put',
@@ -31,7 +31,7 @@ export function registerTemplateRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, 
         200: json(AnyObject, 'Replaced'),
         201: json(AnyObject, 'Created'),
         400: err('Invalid template'),
-        401: err('No or bad credentials'),
+        401: runtimeErrors[401],
         403: err('Not an administrator'),
       },
     }),
@@ -41,7 +41,7 @@ export function registerTemplateRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, 
       ...authenticated(auth),
       summary: 'Remove a service template (administrators); runtimes created from it keep running',
       request: { params: TupleParam },
-      responses: { 204: { description: 'Removed' }, 401: err('No or bad credentials'), 403: err('Not an administrator'), 404: err('No such template') },
+      responses: { 204: { description: 'Removed' }, 401: runtimeErrors[401], 403: err('Not an administrator'), 404: err('No such template') },
     }),
   };
 
