@@ -69,7 +69,7 @@ export function createComputeActivities({ db, cloud }: ActivityDeps) {
       const row = await instanceRow(instanceId);
       if (!row.vm_id) return row.state;
       const vm = await cloudCall(() => cloud.getVm(row.vm_id!));
-      const state: InstanceState = vm.state === 'starting' ? 'starting' : vm.state === 'stopping' ? 'stopping' : vm.state === 'building' ? 'building' : vm.state;
+      const state: InstanceState = vm.state; // the VM's lifecycle states are a subset of the instance's
       await db.updateTable('instances').set({ state, error: vm.error, updated_at: new Date() }).where('id', '=', instanceId).execute();
       return state;
     },

@@ -18,7 +18,8 @@ const wait = proxyActivities<Activities>(cloudWait);
 export interface InstanceInput {
   instanceId: number;
 }
-export interface InstanceVolumeInput extends InstanceInput {
+/** A named part of an instance: one of its volumes or snapshots. */
+export interface InstancePartInput extends InstanceInput {
   name: string;
 }
 
@@ -155,7 +156,7 @@ export async function deleteInstance({ instanceId }: InstanceInput): Promise<{ s
 }
 
 /** Snapshots the instance's VM; the snapshot row the API created is removed again on failure. */
-export async function createSnapshot({ instanceId, name }: InstanceVolumeInput): Promise<{ snapshotId: string }> {
+export async function createSnapshot({ instanceId, name }: InstancePartInput): Promise<{ snapshotId: string }> {
   const progress = new Progress(['Snapshot VM', 'Wait until available', 'Mark available'], resourceOf(instanceId));
   const saga = new Saga(progress);
   return saga.run(async () => {
@@ -175,7 +176,7 @@ export async function createSnapshot({ instanceId, name }: InstanceVolumeInput):
 }
 
 /** Creates a volume (blank or from an uploaded image) and attaches it to the instance. */
-export async function attachStorage({ instanceId, name }: InstanceVolumeInput): Promise<{ volumeId: string }> {
+export async function attachStorage({ instanceId, name }: InstancePartInput): Promise<{ volumeId: string }> {
   const progress = new Progress(['Create volume', 'Wait until attached', 'Mark attached'], resourceOf(instanceId));
   const saga = new Saga(progress);
   return saga.run(async () => {
@@ -198,7 +199,7 @@ export async function attachStorage({ instanceId, name }: InstanceVolumeInput): 
 }
 
 /** Detaches and deletes a volume, then forgets it. */
-export async function detachStorage({ instanceId, name }: InstanceVolumeInput): Promise<void> {
+export async function detachStorage({ instanceId, name }: InstancePartInput): Promise<void> {
   const progress = new Progress(['Release volume', 'Remove record'], resourceOf(instanceId));
   const volumeId = await quick.volumeCloudId({ instanceId, name });
   if (volumeId) {

@@ -1,4 +1,4 @@
-import { defineQuery, setHandler, workflowInfo } from '@temporalio/workflow';
+import { defineQuery, setHandler } from '@temporalio/workflow';
 
 export type StepState = 'pending' | 'running' | 'completed' | 'failed' | 'compensated' | 'skipped';
 
@@ -93,9 +93,4 @@ export class Progress {
   get snapshot(): OperationProgress {
     return this.state;
   }
-}
-
-/** "instance/42" style workflow IDs may carry a deployment prefix; the resource key is the rest. */
-export function workflowIdOf(): string {
-  return workflowInfo().workflowId;
 }
