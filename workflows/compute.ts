@@ -2,18 +2,20 @@ import {
   ParentClosePolicy,
   WorkflowIdReusePolicy,
   proxyActivities,
+  proxyLocalActivities,
   startChild,
   workflowInfo,
   CancellationScope,
   isCancellation,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { cloudWait, quickCall } from './support/activity-options';
+import { cloudWait, quickCall, recordCall } from './support/activity-options';
 import { Progress } from './support/progress';
 import { Saga } from './support/saga';
 
 const quick = proxyActivities<Activities>(quickCall);
 const wait = proxyActivities<Activities>(cloudWait);
+const record = proxyLocalActivities<Activities>(recordCall);
 
 export interface InstanceInput {
   instanceId: number;
@@ -37,9 +39,9 @@ export async function createInstance({ instanceId }: InstanceInput): Promise<{ v
   const saga = new Saga(progress);
   return saga.run(async () => {
     saga.add('Allocate VM', async () => {
-      const { vmId } = await quick.instanceCloudResources({ instanceId });
+      const { vmId } = await record.instanceCloudResources({ instanceId });
       if (vmId) await wait.deleteVm.executeWithOptions({ ...cloudWait, summary: `Delete VM ${vmId}` }, [vmId]);
-      await quick.discardInstance({ instanceId });
+      await record.discardInstance({ instanceId });
     });
     const vm = await progress.run('Allocate VM', () =>
       quick.createInstanceVm.executeWithOptions({ ...quickCall, summary: `Create VM for instance ${instanceId}` }, [
@@ -49,7 +51,7 @@ export async function createInstance({ instanceId }: InstanceInput): Promise<{ v
     await progress.run('Build VM', () =>
       wait.waitForVm.executeWithOptions({ ...cloudWait, summary: `Wait for VM ${vm.vmId} to be built` }, [vm.vmId, ['stopped']]),
     );
-    await progress.run('Mark stopped', () => quick.setInstanceState({ instanceId, state: 'stopped' }));
+    await progress.run('Mark stopped', () => record.setInstanceState({ instanceId, state: 'stopped' }));
     return vm;
   });
 }
@@ -58,12 +60,12 @@ export async function createInstance({ instanceId }: InstanceInput): Promise<{ v
 export async function startInstance({ instanceId }: InstanceInput): Promise<{ state: 'running' }> {
   const progress = new Progress(['Power on VM', 'Wait until running', 'Mark running', 'Watch for address'], resourceOf(instanceId));
   const saga = new Saga(progress);
-  await quick.setInstanceState({ instanceId, state: 'starting' });
+  await record.setInstanceState({ instanceId, state: 'starting' });
   return saga.run(async () => {
     saga.add('Power on VM', async () => {
       const vmId = await quick.stopInstanceVm({ instanceId });
       await wait.waitForVm(vmId, ['stopped']);
-      await quick.setInstanceState({ instanceId, state: 'stopped' });
+      await record.setInstanceState({ instanceId, state: 'stopped' });
     });
     const vmId = await progress.run('Power on VM', () =>
       quick.startInstanceVm.executeWithOptions({ ...quickCall, summary: `Start VM of instance ${instanceId}` }, [{ instanceId }]),
@@ -71,7 +73,7 @@ export async function startInstance({ instanceId }: InstanceInput): Promise<{ st
     await progress.run('Wait until running', () =>
       wait.waitForVm.executeWithOptions({ ...cloudWait, summary: `Wait for VM ${vmId} to run` }, [vmId, ['running']]),
     );
-    await progress.run('Mark running', () => quick.setInstanceState({ instanceId, state: 'running' }));
+    await progress.run('Mark running', () => record.setInstanceState({ instanceId, state: 'running' }));
     await progress.run('Watch for address', () => startAddressWatcher(instanceId, vmId));
     return { state: 'running' as const };
   });
@@ -103,7 +105,7 @@ export async function watchInstanceAddress({ instanceId, vmId }: InstanceInput &
   );
   const ipv4 = status?.ipv4 ?? null;
   if (!status) progress.skip('Record address', 'VM stopped before it got a lease');
-  else await progress.run('Record address', () => quick.setInstanceAddress({ instanceId, vmId, ipv4 }));
+  else await progress.run('Record address', () => record.setInstanceAddress({ instanceId, vmId, ipv4 }));
   progress.completed();
   return ipv4;
 }
@@ -111,7 +113,7 @@ export async function watchInstanceAddress({ instanceId, vmId }: InstanceInput &
 /** Powers the instance off; answers once it really has stopped. */
 export async function stopInstance({ instanceId }: InstanceInput): Promise<{ state: 'stopped' }> {
   const progress = new Progress(['Power off VM', 'Wait until stopped', 'Mark stopped'], resourceOf(instanceId));
-  await quick.setInstanceState({ instanceId, state: 'stopping' });
+  await record.setInstanceState({ instanceId, state: 'stopping' });
   try {
     const vmId = await progress.run('Power off VM', () =>
       quick.stopInstanceVm.executeWithOptions({ ...quickCall, summary: `Stop VM of instance ${instanceId}` }, [{ instanceId }]),
@@ -119,7 +121,7 @@ export async function stopInstance({ instanceId }: InstanceInput): Promise<{ sta
     await progress.run('Wait until stopped', () =>
       wait.waitForVm.executeWithOptions({ ...cloudWait, summary: `Wait for VM ${vmId} to stop` }, [vmId, ['stopped']]),
     );
-    await progress.run('Mark stopped', () => quick.setInstanceState({ instanceId, state: 'stopped' }));
+    await progress.run('Mark stopped', () => record.setInstanceState({ instanceId, state: 'stopped' }));
     progress.completed();
     return { state: 'stopped' };
   } catch (err) {
@@ -131,9 +133,9 @@ export async function stopInstance({ instanceId }: InstanceInput): Promise<{ sta
 /** Deletes the instance's snapshots, volumes and VM, then the instance. Only for stopped instances (the API checks). */
 export async function deleteInstance({ instanceId }: InstanceInput): Promise<{ state: 'deleted' }> {
   const progress = new Progress(['Delete snapshots', 'Release volumes', 'Delete VM', 'Mark deleted'], resourceOf(instanceId));
-  await quick.setInstanceState({ instanceId, state: 'deleting' });
+  await record.setInstanceState({ instanceId, state: 'deleting' });
   try {
-    const owned = await quick.instanceCloudResources({ instanceId });
+    const owned = await record.instanceCloudResources({ instanceId });
     await progress.run('Delete snapshots', async () => {
       for (const id of owned.snapshotIds) await quick.deleteSnapshot.executeWithOptions({ ...quickCall, summary: `Delete snapshot ${id}` }, [id]);
     });
@@ -146,7 +148,7 @@ export async function deleteInstance({ instanceId }: InstanceInput): Promise<{ s
     } else {
       progress.skip('Delete VM', 'instance had no VM');
     }
-    await progress.run('Mark deleted', () => quick.recordInstanceDeleted({ instanceId }));
+    await progress.run('Mark deleted', () => record.recordInstanceDeleted({ instanceId }));
     progress.completed();
     return { state: 'deleted' };
   } catch (err) {
@@ -160,7 +162,7 @@ export async function createSnapshot({ instanceId, name }: InstancePartInput): P
   const progress = new Progress(['Snapshot VM', 'Wait until available', 'Mark available'], resourceOf(instanceId));
   const saga = new Saga(progress);
   return saga.run(async () => {
-    saga.add('Snapshot VM', () => quick.removeSnapshotRecord({ instanceId, name }));
+    saga.add('Snapshot VM', () => record.removeSnapshotRecord({ instanceId, name }));
     const snapshotId = await progress.run('Snapshot VM', () =>
       quick.createInstanceSnapshot.executeWithOptions({ ...quickCall, summary: `Snapshot instance ${instanceId} as ${name}` }, [
         { instanceId, name, clientToken: clientToken('snapshot') },
@@ -170,7 +172,7 @@ export async function createSnapshot({ instanceId, name }: InstancePartInput): P
     await progress.run('Wait until available', () =>
       wait.waitForSnapshot.executeWithOptions({ ...cloudWait, summary: `Wait for snapshot ${snapshotId}` }, [snapshotId]),
     );
-    await progress.run('Mark available', () => quick.markSnapshotAvailable({ instanceId, name }));
+    await progress.run('Mark available', () => record.markSnapshotAvailable({ instanceId, name }));
     return { snapshotId };
   });
 }
@@ -181,9 +183,9 @@ export async function attachStorage({ instanceId, name }: InstancePartInput): Pr
   const saga = new Saga(progress);
   return saga.run(async () => {
     saga.add('Create volume', async () => {
-      const volumeId = await quick.volumeCloudId({ instanceId, name });
+      const volumeId = await record.volumeCloudId({ instanceId, name });
       if (volumeId) await quick.releaseVolume(volumeId);
-      await quick.removeVolumeRecord({ instanceId, name });
+      await record.removeVolumeRecord({ instanceId, name });
     });
     const volumeId = await progress.run('Create volume', () =>
       quick.createInstanceVolume.executeWithOptions({ ...quickCall, summary: `Create volume ${name} for instance ${instanceId}` }, [
@@ -193,7 +195,7 @@ export async function attachStorage({ instanceId, name }: InstancePartInput): Pr
     await progress.run('Wait until attached', () =>
       wait.waitForVolume.executeWithOptions({ ...cloudWait, summary: `Wait for volume ${volumeId}` }, [volumeId, ['attached']]),
     );
-    await progress.run('Mark attached', () => quick.markVolumeAttached({ instanceId, name }));
+    await progress.run('Mark attached', () => record.markVolumeAttached({ instanceId, name }));
     return { volumeId };
   });
 }
@@ -201,7 +203,7 @@ export async function attachStorage({ instanceId, name }: InstancePartInput): Pr
 /** Detaches and deletes a volume, then forgets it. */
 export async function detachStorage({ instanceId, name }: InstancePartInput): Promise<void> {
   const progress = new Progress(['Release volume', 'Remove record'], resourceOf(instanceId));
-  const volumeId = await quick.volumeCloudId({ instanceId, name });
+  const volumeId = await record.volumeCloudId({ instanceId, name });
   if (volumeId) {
     await progress.run('Release volume', () =>
       quick.releaseVolume.executeWithOptions({ ...quickCall, summary: `Release volume ${volumeId}` }, [volumeId]),
@@ -209,7 +211,7 @@ export async function detachStorage({ instanceId, name }: InstancePartInput): Pr
   } else {
     progress.skip('Release volume', 'volume had no cloud volume');
   }
-  await progress.run('Remove record', () => quick.removeVolumeRecord({ instanceId, name }));
+  await progress.run('Remove record', () => record.removeVolumeRecord({ instanceId, name }));
   progress.completed();
 }
 

@@ -8,6 +8,7 @@ import {
   continueAsNew,
   isCancellation,
   proxyActivities,
+  proxyLocalActivities,
   sleep,
   startChild,
   workflowInfo,
@@ -16,7 +17,7 @@ import {
 import type { Activities } from '../activities';
 import type { RecoveryStep, SupervisorSettings } from '../activities/runtimes';
 import type { RuntimeRole } from '../db/runtimes';
-import { cloudWait, quickCall } from './support/activity-options';
+import { cloudWait, quickCall, recordCall } from './support/activity-options';
 import { Progress } from './support/progress';
 import { Saga, describeFailure, findApplicationFailure } from './support/saga';
 
@@ -29,6 +30,7 @@ const recoveryCall: ActivityOptions = {
 const quick = proxyActivities<Activities>(quickCall);
 const wait = proxyActivities<Activities>(cloudWait);
 const recovery = proxyActivities<Activities>(recoveryCall);
+const record = proxyLocalActivities<Activities>(recordCall);
 
 export interface CreateRuntimeInput {
   runtimeId: number;
@@ -153,9 +155,9 @@ export async function createRuntime({ runtimeId, roles, supervisor }: CreateRunt
       const outcomes = await Promise.allSettled(
         roles.map(async (role) => {
           saga.add(`Create ${role} VM`, async () => {
-            const vmId = await quick.runtimeVmId({ runtimeId, role });
+            const vmId = await record.runtimeVmId({ runtimeId, role });
             if (vmId) await wait.deleteVm.executeWithOptions({ ...cloudWait, summary: `Delete VM ${vmId} (${role})` }, [vmId]);
-            await quick.forgetRuntimeVm({ runtimeId, role });
+            await record.forgetRuntimeVm({ runtimeId, role });
           });
           const vmId = await progress.run(`Create ${role} VM`, () =>
             quick.createRuntimeVm.executeWithOptions({ ...quickCall, summary: `Create the ${role} VM of runtime ${runtimeId}` }, [
@@ -180,7 +182,7 @@ export async function createRuntime({ runtimeId, roles, supervisor }: CreateRunt
     });
   } catch (err) {
     await CancellationScope.nonCancellable(() =>
-      quick.setRuntimeState({
+      record.setRuntimeState({
         runtimeId,
         state: 'ERROR',
         error: isCancellation(err) ? 'Deployment cancelled' : `Deployment failed: ${describeFailure(err)}`,
@@ -200,7 +202,7 @@ export async function updateRuntime({ runtimeId, roles, plan }: UpdateRuntimeInp
     ['Mark updating', 'Rename', 'Resize CPU and memory', 'Resize disk', 'Reschedule', 'Mark running'],
     resourceOf(runtimeId),
   );
-  await progress.run('Mark updating', () => quick.setRuntimeState({ runtimeId, state: 'UPDATING' }));
+  await progress.run('Mark updating', () => record.setRuntimeState({ runtimeId, state: 'UPDATING' }));
   try {
     const name = plan.name;
     if (name !== undefined) {
@@ -238,7 +240,7 @@ export async function updateRuntime({ runtimeId, roles, plan }: UpdateRuntimeInp
     const placement = plan.placement;
     if (placement) {
       await progress.run('Reschedule', async () => {
-        await quick.setRuntimePlacement({ runtimeId, scheduling: placement.scheduling, deviceInfo: placement.deviceInfo });
+        await record.setRuntimePlacement({ runtimeId, scheduling: placement.scheduling, deviceInfo: placement.deviceInfo });
         for (const role of roles) {
           await quick.rescheduleRuntimeVm.executeWithOptions(
             { ...quickCall, summary: `Reschedule ${role} of runtime ${runtimeId} onto the most suitable host` },
@@ -250,7 +252,7 @@ export async function updateRuntime({ runtimeId, roles, plan }: UpdateRuntimeInp
 
     await progress.run('Mark running', async () => {
       for (const role of roles) {
-        const vmId = await quick.runtimeVmId({ runtimeId, role });
+        const vmId = await record.runtimeVmId({ runtimeId, role });
         if (vmId) await bringUp(runtimeId, role, vmId);
       }
     });
@@ -260,7 +262,7 @@ export async function updateRuntime({ runtimeId, roles, plan }: UpdateRuntimeInp
     const message = isCancellation(err) ? 'cancelled' : describeFailure(err);
     progress.failed(message);
     await CancellationScope.nonCancellable(() =>
-      quick.setRuntimeState({ runtimeId, state: 'ERROR', error: `Update failed: ${message}`, from: ['UPDATING'] }),
+      record.setRuntimeState({ runtimeId, state: 'ERROR', error: `Update failed: ${message}`, from: ['UPDATING'] }),
     );
     throw asFailure(err, 'UpdateFailed');
   }
@@ -330,7 +332,7 @@ export async function recoverRuntime({
         throw err;
       }
       const message = describeFailure(err);
-      await quick.setRuntimeState({
+      await record.setRuntimeState({
         runtimeId,
         state: 'ERROR',
         error: `Recovery attempt ${attempt}/${attempts} failed: ${message}`,
@@ -348,21 +350,21 @@ export async function recoverRuntime({
 /** Stops the supervisor, releases every VM, then forgets the runtime. */
 export async function deleteRuntime({ runtimeId, roles }: DeleteRuntimeInput): Promise<{ deleted: true }> {
   const progress = new Progress(['Stop supervisor', ...roles.map((r) => `Delete ${r} VM`), 'Mark deleted'], resourceOf(runtimeId));
-  await quick.markRuntimeDeleting({ runtimeId });
+  await record.markRuntimeDeleting({ runtimeId });
   try {
     await progress.run('Stop supervisor', () => quick.stopRuntimeSupervisor({ runtimeId }));
     for (const role of roles) {
-      const vmId = await quick.runtimeVmId({ runtimeId, role });
+      const vmId = await record.runtimeVmId({ runtimeId, role });
       if (vmId) {
         await progress.run(`Delete ${role} VM`, () => wait.deleteVm.executeWithOptions({ ...cloudWait, summary: `Delete VM ${vmId} (${role})` }, [vmId]));
       } else progress.skip(`Delete ${role} VM`, 'no VM');
     }
-    await progress.run('Mark deleted', () => quick.recordRuntimeDeleted({ runtimeId }));
+    await progress.run('Mark deleted', () => record.recordRuntimeDeleted({ runtimeId }));
     progress.completed();
     return { deleted: true };
   } catch (err) {
     progress.failed(isCancellation(err) ? 'cancelled' : describeFailure(err));
-    await CancellationScope.nonCancellable(() => quick.markRuntimeActive({ runtimeId }));
+    await CancellationScope.nonCancellable(() => record.markRuntimeActive({ runtimeId }));
     throw asFailure(err, 'DeleteFailed');
   }
 }

@@ -44,7 +44,7 @@ export function registerSessionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): 
     if (!principal) throw unauthorized('Invalid role or password');
     const ttl = deps.config.SESSION_TTL_SECONDS;
     const session = await issueToken(deps.db, { userId: principal.userId, kind: 'session', name: 'kahu login', ttlSeconds: ttl });
-    setCookie(c, SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'Lax', path: '/', maxAge: ttl });
+    setCookie(c, SESSION_COOKIE, session.token, { httpOnly: true, sameSite: 'Lax', path: '/', maxAge: ttl, secure: deps.config.PROVISIO_ENV === 'production' });
     const tenant = principal.defaultProjectId;
     return c.json({ session: session.token, uri: tenant ? `/v0/tenant/${tenant}/` : '/v0/' }, 200);
   });

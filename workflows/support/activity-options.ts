@@ -1,4 +1,4 @@
-import { ActivityCancellationType, type ActivityOptions } from '@temporalio/workflow';
+import { ActivityCancellationType, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 
 const retry = { initialInterval: '500ms', backoffCoefficient: 2, maximumInterval: '10s', maximumAttempts: 30 };
 
@@ -16,6 +16,16 @@ export const quickCall: ActivityOptions = {
 export const cloudWait: ActivityOptions = {
   startToCloseTimeout: '15m',
   heartbeatTimeout: '10s',
+  retry,
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+};
+
+/**
+ * A write to the platform's own database: run as a local activity, inside the workflow task, so
+ * recording a state costs no round trip through the Temporal server.
+ */
+export const recordCall: LocalActivityOptions = {
+  startToCloseTimeout: '10s',
   retry,
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
 };
