@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { VmState, Vm } from '../cloud/contract';
 import type { ActivityDeps } from './deps';
-import { cloudCall, isNotFound } from './support/cloud-errors';
+import { cloudCall, existingVm, isNotFound } from './support/cloud-errors';
 import { pollUntil } from './support/poll';
 
 export interface VmStatus {
@@ -52,14 +52,8 @@ export function createCloudActivities({ cloud, config }: ActivityDeps) {
     async waitForVmAddress(vmId: string): Promise<VmStatus | null> {
       return pollUntil(
         async () => {
-          let vm: Vm;
-          try {
-            vm = await cloud.getVm(vmId);
-          } catch (err) {
-            if (isNotFound(err)) return null;
-            throw err;
-          }
-          if (vm.state !== 'running' && vm.state !== 'starting') return null;
+          const vm = await existingVm(cloud, vmId);
+          if (!vm || (vm.state !== 'running' && vm.state !== 'starting')) return null;
           if (vm.addresses.ipv4 || vm.addresses.ipv6 || vm.addresses.external) return statusOf(vm);
           return undefined;
         },
@@ -72,15 +66,7 @@ export function createCloudActivities({ cloud, config }: ActivityDeps) {
     async deleteVm(vmId: string): Promise<void> {
       await cloudCall(() => cloud.deleteVm(vmId));
       await pollUntil(
-        async () => {
-          try {
-            const vm = await cloud.getVm(vmId);
-            return vm.state === 'deleted' ? true : undefined;
-          } catch (err) {
-            if (isNotFound(err)) return true;
-            throw err;
-          }
-        },
+        async () => ((await existingVm(cloud, vmId)) ? undefined : true),
         poll,
         () => `waiting for VM ${vmId} to be deleted`,
       );

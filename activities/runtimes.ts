@@ -5,7 +5,7 @@ import { CloudError, type Vm } from '../cloud/contract';
 import { openSecret, placementOf, type RuntimeFunctionState, type RuntimeRole } from '../db/runtimes';
 import { secretKey } from '../lib/config';
 import type { ActivityDeps } from './deps';
-import { cloudCall, isNotFound } from './support/cloud-errors';
+import { cloudCall, existingVm } from './support/cloud-errors';
 
 export interface RuntimeRef {
   runtimeId: number;
@@ -76,14 +76,7 @@ export function createRuntimeActivities(deps: ActivityDeps) {
   }
 
   async function vmOrNull(vmId: string | null): Promise<Vm | null> {
-    if (!vmId) return null;
-    try {
-      const vm = await cloud.getVm(vmId);
-      return vm.state === 'deleted' ? null : vm;
-    } catch (err) {
-      if (isNotFound(err)) return null;
-      throw err;
-    }
+    return vmId ? existingVm(cloud, vmId) : null;
   }
 
   async function setFunction(runtimeId: number, role: RuntimeRole, values: Record<string, unknown>) {

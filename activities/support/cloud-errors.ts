@@ -1,5 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { CloudError, type CloudErrorCode } from '../../cloud/contract';
+import { CloudError, type CloudBackend, type CloudErrorCode, type Vm } from '../../cloud/contract';
 
 /** Failure types workflows and the API recognise; these never retry. */
 export const FAILURE_TYPES: Partial<Record<CloudErrorCode, string>> = {
@@ -25,4 +25,15 @@ export async function cloudCall<T>(fn: () => Promise<T>): Promise<T> {
 
 export function isNotFound(err: unknown): boolean {
   return err instanceof CloudError && err.code === 'not_found';
+}
+
+/** The VM, or null once it is gone (deleted, or unknown to the backend); other errors propagate. */
+export async function existingVm(cloud: CloudBackend, vmId: string): Promise<Vm | null> {
+  try {
+    const vm = await cloud.getVm(vmId);
+    return vm.state === 'deleted' ? null : vm;
+  } catch (err) {
+    if (isNotFound(err)) return null;
+    throw err;
+  }
 }
