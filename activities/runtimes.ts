@@ -1,9 +1,11 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import { OperationInProgressError, startOperation } from '../api/operations/start';
 import { CloudError, type Vm } from '../cloud/contract';
 import { openSecret, placementOf, type RuntimeFunctionState, type RuntimeRole } from '../db/runtimes';
 import { secretKey } from '../lib/config';
+import { OperationInProgressError, startOperation } from '../lib/operations';
+import { supervisorWorkflowId, type SupervisorSettings } from '../lib/runtimes';
+import { recoverRuntime } from '../workflows/runtimes';
 import type { ActivityDeps } from './deps';
 import { cloudCall, existingVm } from './support/cloud-errors';
 
@@ -12,20 +14,6 @@ export interface RuntimeRef {
 }
 export interface RuntimeFunctionRef extends RuntimeRef {
   role: RuntimeRole;
-}
-
-/** How often the supervisor polls and how long one of its runs lasts; workflow arguments, from the API's settings. */
-export interface SupervisorSettings {
-  /** The supervisor's workflow ID (`<prefix>runtime/<id>/supervisor`). */
-  workflowId: string;
-  intervalMs: number;
-  /** Ticks before the supervisor continues as new (also when Temporal suggests it earlier). */
-  ticksPerRun: number;
-  /** Recovery operations the supervisor starts for one failure streak before it leaves the runtime in ERROR. */
-  maxRecoveries: number;
-  /** The retry plan of each recovery it starts. */
-  recoveryAttempts: number;
-  recoveryDelayMs: number;
 }
 
 export type RecoveryAction = 'none' | 'reboot' | 'migrate' | 'recreate' | 'start';
@@ -45,9 +33,6 @@ export interface RuntimeHealth {
   /** Functions whose VM crashed, was lost with its host, or vanished. */
   failed: Array<{ role: RuntimeRole; error: string }>;
 }
-
-/** The supervisor of a runtime runs beside its operations (`runtime/<id>`), under its own ID. */
-export const supervisorWorkflowId = (prefix: string, runtimeId: number) => `${prefix}runtime/${runtimeId}/supervisor`;
 
 /** The seed's ENDPOINT: external IP, else IPv6, else IP, else "". */
 export const endpointOf = (vm: Pick<Vm, 'addresses'>): string => vm.addresses.external ?? vm.addresses.ipv6 ?? vm.addresses.ipv4 ?? '';
@@ -324,19 +309,15 @@ export function createRuntimeActivities(deps: ActivityDeps) {
       const vms = await Promise.all(fns.map((f) => vmOrNull(f.cloud_vm_id)));
       if (fns.every((f, i) => f.state === 'RUNNING' && vms[i]?.state === 'running')) return 'healed';
       try {
-        await startOperation(
-          deps,
-          {
-            workflowType: 'recoverRuntime',
-            args: [{ runtimeId, supervisor, attempts: supervisor.recoveryAttempts, retryDelayMs: supervisor.recoveryDelayMs }],
-            resourceType: 'runtime',
-            resourceId: String(runtimeId),
-            projectId: row.project_id,
-            summary: `Recover serverless runtime ${runtimeId} (project ${row.project_id}), started by its supervisor`,
-            userId: null,
-          },
-          423,
-        );
+        await startOperation(deps, {
+          workflow: recoverRuntime,
+          args: [{ runtimeId, supervisor, attempts: supervisor.recoveryAttempts, retryDelayMs: supervisor.recoveryDelayMs }],
+          resourceType: 'runtime',
+          resourceId: String(runtimeId),
+          projectId: row.project_id,
+          summary: `Recover serverless runtime ${runtimeId} (project ${row.project_id}), started by its supervisor`,
+          userId: null,
+        });
         return 'started';
       } catch (err) {
         if (err instanceof OperationInProgressError) return 'busy';

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { operationLink, OperationInProgressError } from '../lib/operations';
 
 /**
  * A client-facing error. Handlers throw it; each API surface renders it in its seed's error
@@ -25,6 +26,11 @@ export const forbidden = (message = 'Not allowed') => new HttpError(403, 'forbid
 export const notFound = (message = 'Not found') => new HttpError(404, 'not_found', message);
 export const conflict = (message: string, details?: unknown) => new HttpError(409, 'conflict', message, details);
 
+/** "Another operation holds this resource", naming it; 409 unless the seed says otherwise (runtimes: 423). */
+export function operationInProgress(err: OperationInProgressError, status: 409 | 423 = 409): HttpError {
+  return new HttpError(status, 'operation_in_progress', err.message, err.operationId ? { operation: operationLink(err.operationId) } : undefined);
+}
+
 /** Renders an HttpError as one surface's JSON (or other) body. */
 export type ErrorRenderer = (c: Context, err: HttpError) => Response | Promise<Response>;
 
@@ -35,6 +41,7 @@ export const renderPlatformError: ErrorRenderer = (c, err) =>
 /** Converts anything thrown into an HttpError; unknown errors become a 500 that reveals nothing. */
 export function toHttpError(err: unknown): HttpError {
   if (err instanceof HttpError) return err;
+  if (err instanceof OperationInProgressError) return operationInProgress(err);
   if (err instanceof HTTPException) {
     const codes: Record<number, string> = { 401: 'unauthorized', 413: 'too_large', 415: 'unsupported_media_type' };
     const fallback = err.status === 415 ? 'Unsupported Content-Type for this endpoint' : 'Bad request';

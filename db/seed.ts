@@ -1,6 +1,6 @@
 import type { Config } from '../lib/config';
 import type { Db } from './connection';
-import { bootstrapIdentity } from '../api/auth/bootstrap';
+import { bootstrapIdentity } from './seeds/identity';
 import { seedComputeCatalog } from './seeds/compute-catalog';
 import { seedRuntimeTemplates } from './seeds/runtime-templates';
 

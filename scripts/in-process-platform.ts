@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
-import { createActivities } from '../activities';
+import type { Workflow, WorkflowResultType } from '@temporalio/common';
+import { NativeConnection } from '@temporalio/worker';
 import { createApp } from '../api/app';
 import type { AppDeps } from '../api/deps';
 import { SimcloudAdmin } from '../cloud/simcloud-client';
@@ -12,6 +11,8 @@ import { migrateToLatest } from '../db/migrate';
 import { seedDefaults } from '../db/seed';
 import { loadConfig, type Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
+import { withArgs } from '../lib/operations';
+import { createPlatformWorker } from '../worker/factory';
 
 export interface InProcessPlatformOptions {
   /** An empty database of its own; migrated and seeded here. */
@@ -72,15 +73,7 @@ export async function startInProcessPlatform(opts: InProcessPlatformOptions) {
   let worker: { stop(): Promise<void> } | undefined;
   if (!opts.noWorker) {
     const nativeConnection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-    const w = await Worker.create({
-      connection: nativeConnection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      ...(config.WORKFLOW_BUNDLE_PATH
-        ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
-        : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
-      activities: createActivities({ db, cloud, config, logger, temporal }),
-    });
+    const w = await createPlatformWorker({ connection: nativeConnection, config, db, cloud, logger, temporal });
     const running = w.run();
     worker = {
       async stop() {
@@ -101,13 +94,15 @@ export async function startInProcessPlatform(opts: InProcessPlatformOptions) {
     cloud,
     simcloudUrl: simcloud.url,
     /** Runs one workflow to completion on this platform's task queue. */
-    async runWorkflow<T>(type: string, args: unknown[] = []): Promise<T> {
-      return temporal.workflow.execute(type, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: `${config.WORKFLOW_ID_PREFIX}${type}-${randomBytes(3).toString('hex')}`,
-        args,
-        workflowRunTimeout: '2m',
-      }) as Promise<T>;
+    runWorkflow<W extends Workflow>(workflow: W, ...args: Parameters<W>): Promise<WorkflowResultType<W>> {
+      return temporal.workflow.execute(
+        workflow,
+        withArgs<W>(args, {
+          taskQueue: config.TEMPORAL_TASK_QUEUE,
+          workflowId: `${config.WORKFLOW_ID_PREFIX}${workflow.name}-${randomBytes(3).toString('hex')}`,
+          workflowRunTimeout: '2m',
+        }),
+      );
     },
     async stop() {
       await worker?.stop();

@@ -130,7 +130,7 @@ export default async function setup(project: TestProject) {
 
   // Surface an unexpected Temporal crash mid-run instead of a wall of connection errors.
   let stopping = false;
-  temporal?.process.exited.then((info) => {
+  void temporal?.process.exited.then((info) => {
     if (!stopping) console.error(`[global-setup] Temporal dev server exited unexpectedly (code ${info.code}, signal ${info.signal})\n${temporalTail.join('\n')}`);
   });
   return async () => {

@@ -1,12 +1,11 @@
-import { NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
 import { Client, Connection } from '@temporalio/client';
-import { fileURLToPath } from 'node:url';
 import { loadConfigOrExit, requireDatabaseUrl } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { SimcloudClient } from '../cloud/simcloud-client';
-import { createActivities } from '../activities';
+import { createPlatformWorker } from './factory';
 import { ensureInventorySchedule } from './schedules';
 import { PinoTemporalLogger } from './temporal-logger';
 
@@ -19,15 +18,7 @@ const cloud = new SimcloudClient(config.SIMCLOUD_URL);
 
 const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
 const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
-const worker = await Worker.create({
-  connection,
-  namespace: config.TEMPORAL_NAMESPACE,
-  taskQueue: config.TEMPORAL_TASK_QUEUE,
-  ...(config.WORKFLOW_BUNDLE_PATH
-    ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } }
-    : { workflowsPath: fileURLToPath(new URL('../workflows/index.ts', import.meta.url)) }),
-  activities: createActivities({ db, cloud, config, logger, temporal: client }),
-});
+const worker = await createPlatformWorker({ connection, config, db, cloud, logger, temporal: client });
 
 await ensureInventorySchedule(client, config).catch((err) => logger.warn({ err: String(err) }, 'could not create the inventory schedule'));
 

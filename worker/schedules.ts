@@ -1,5 +1,6 @@
 import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
 import type { Config } from '../lib/config';
+import { syncHypervisors } from '../workflows/compute';
 
 /**
  * Keeps the hypervisor catalog in step with the cloud: a Temporal schedule runs syncHypervisors
@@ -14,7 +15,7 @@ export async function ensureInventorySchedule(client: Client, config: Config): P
       policies: { overlap: ScheduleOverlapPolicy.SKIP },
       action: {
         type: 'startWorkflow',
-        workflowType: 'syncHypervisors',
+        workflowType: syncHypervisors,
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId: scheduleId,
         workflowRunTimeout: '5m',

@@ -15,7 +15,8 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import type { RecoveryStep, SupervisorSettings } from '../activities/runtimes';
+import type { RecoveryStep } from '../activities/runtimes';
+import type { SupervisorSettings } from '../lib/runtimes';
 import type { RuntimeRole } from '../db/runtimes';
 import { cloudWait, quickCall, recordCall } from './support/activity-options';
 import { Progress } from './support/progress';

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/connection';
 import type { Role } from '../../db/identity';
 import { conflict, HttpError, unauthorized } from '../errors';
-import { dummyPasswordHash, hashPassword, verifyPassword } from './passwords';
+import { dummyPasswordHash, hashPassword, verifyPassword } from '../../lib/passwords';
 import { isUniqueViolation } from './pg-errors';
 import type { Principal } from './principal';
 import { revokeUserTokens } from './tokens';

@@ -1,6 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
-import { operationLink, startOperation } from '../operations/start';
+import { operationLink, startOperation } from '../../lib/operations';
 import { waitForOutcome } from '../operations/wait-for-outcome';
 import type { AppDeps, AppEnv } from '../deps';
 import { badRequest, conflict, HttpError, notFound } from '../errors';
@@ -8,6 +8,7 @@ import { findInstance, tenantOf, type InstanceRow } from './context';
 import { accepted, formBody, json, kahuErrors } from './openapi';
 import { ConsoleForm, CreateInstanceForm, HwForm, InstanceParams, MessageSchema } from './schemas';
 import { instanceView, profileUri, sizeUri } from './views';
+import { createInstance, deleteInstance, startInstance, stopInstance, type InstanceInput } from '../../workflows/compute';
 
 const InstanceSchema = z.record(z.string(), z.unknown()).openapi('KahuInstance');
 
@@ -84,6 +85,9 @@ const routes = {
     responses: { 200: json(z.object({ IPv4: z.string() }), 'The address'), 404: kahuErrors[404] },
   }),
 };
+
+/** Start, stop and delete: workflows taking just the instance. */
+type InstanceWorkflow = (input: InstanceInput) => Promise<unknown>;
 
 const TRANSIENT = new Set(['building', 'starting', 'stopping', 'deleting']);
 
@@ -173,7 +177,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
     });
 
     const started = await startOperation(deps, {
-      workflowType: 'createInstance',
+      workflow: createInstance,
       args: [{ instanceId: row.id }],
       resourceType: 'instance',
       resourceId: String(row.id),
@@ -225,7 +229,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
   async function instanceOperation(
     c: Context<AppEnv>,
     n: number,
-    op: { workflowType: string; verb: string; refuse: (row: InstanceRow) => string | undefined; done: string; pending: string },
+    op: { workflow: InstanceWorkflow; verb: string; refuse: (row: InstanceRow) => string | undefined; done: string; pending: string },
   ) {
     const { projectId } = await tenantOf(c, deps, 'member');
     const row = await findInstance(deps, projectId, n);
@@ -233,7 +237,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
     if (refusal) throw badRequest(`instance ${row.id} ${refusal}`);
     requireSteadyState(row);
     const started = await startOperation(deps, {
-      workflowType: op.workflowType,
+      workflow: op.workflow,
       args: [{ instanceId: row.id }],
       resourceType: 'instance',
       resourceId: String(row.id),
@@ -248,7 +252,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
 
   app.openapi(routes.start, (c) =>
     instanceOperation(c, c.req.valid('param').n, {
-      workflowType: 'startInstance',
+      workflow: startInstance,
       verb: 'Start',
       refuse: (row) => (row.state === 'running' ? 'is already running' : undefined),
       done: 'instance started',
@@ -258,7 +262,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
 
   app.openapi(routes.stop, (c) =>
     instanceOperation(c, c.req.valid('param').n, {
-      workflowType: 'stopInstance',
+      workflow: stopInstance,
       verb: 'Stop',
       refuse: (row) => (row.state === 'stopped' ? 'is already stopped' : undefined),
       done: 'instance stopped',
@@ -268,7 +272,7 @@ export function registerInstanceRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
 
   app.openapi(routes.delete, (c) =>
     instanceOperation(c, c.req.valid('param').n, {
-      workflowType: 'deleteInstance',
+      workflow: deleteInstance,
       verb: 'Delete',
       refuse: (row) => (row.state === 'running' || row.state === 'starting' ? 'must be stopped before it is deleted' : undefined),
       done: 'instance deleted',

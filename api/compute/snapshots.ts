@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { operationLink, startOperation } from '../operations/start';
+import { operationLink, startOperation } from '../../lib/operations';
 import { waitForOutcome } from '../operations/wait-for-outcome';
 import type { AppDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
@@ -7,6 +7,7 @@ import { findInstance, tenantOf } from './context';
 import { accepted, formBody, json, kahuErrors } from './openapi';
 import { InstanceParams, MessageSchema, SnapshotForm } from './schemas';
 import { profileUri, sizeUri, snapshotView, storageView } from './views';
+import { createSnapshot } from '../../workflows/compute';
 
 const SnapshotParams = InstanceParams.extend({ name: z.string().openapi({ param: { name: 'name', in: 'path' } }) });
 const SnapshotSchema = z
@@ -70,7 +71,7 @@ export function registerSnapshotRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
     let started;
     try {
       started = await startOperation(deps, {
-        workflowType: 'createSnapshot',
+        workflow: createSnapshot,
         args: [{ instanceId: n, name }],
         resourceType: 'instance',
         resourceId: String(n),

@@ -1,5 +1,5 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { operationLink, startOperation } from '../operations/start';
+import { operationLink, startOperation } from '../../lib/operations';
 import { waitForOutcome } from '../operations/wait-for-outcome';
 import type { AppDeps, AppEnv } from '../deps';
 import { badRequest, conflict, HttpError, notFound } from '../errors';
@@ -8,6 +8,7 @@ import { inspectDiskImage } from './disk-images';
 import { accepted, formBody, json, kahuErrors } from './openapi';
 import { InstanceParams, MessageSchema, StorageForm } from './schemas';
 import { storageView, volumeView } from './views';
+import { attachStorage, detachStorage } from '../../workflows/compute';
 
 /** Upload limit for storage images (they pass through Postgres to the cloud backend). */
 export const MAX_UPLOAD_BYTES = 64 * 1024 * 1024;
@@ -109,7 +110,7 @@ export function registerStorageRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): 
     let started;
     try {
       started = await startOperation(deps, {
-        workflowType: 'attachStorage',
+        workflow: attachStorage,
         args: [{ instanceId: n, name: form.name }],
         resourceType: 'instance',
         resourceId: String(n),
@@ -157,7 +158,7 @@ export function registerStorageRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): 
     if (!volume) throw notFound(`instance ${n} has no volume '${name}'`);
     if (BUILT_IN.has(name)) throw badRequest(`name: the ${name} volume belongs to the instance and cannot be deleted`);
     const started = await startOperation(deps, {
-      workflowType: 'detachStorage',
+      workflow: detachStorage,
       args: [{ instanceId: n, name }],
       resourceType: 'instance',
       resourceId: String(n),

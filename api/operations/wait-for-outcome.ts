@@ -2,7 +2,7 @@ import type { Context } from 'hono';
 import type { AppDeps } from '../deps';
 import { awaitOperation } from './await';
 import { operationFailure } from './outcome';
-import type { StartedOperation } from './start';
+import type { StartedOperation } from '../../lib/operations';
 
 /**
  * For seeds whose calls are synchronous: waits up to SYNC_WAIT_MS for the operation (none with

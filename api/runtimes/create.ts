@@ -12,6 +12,7 @@ import { authenticated, err, json, RuntimeSchema, runtimeErrors, specBody } from
 import { opHeaders, startRuntimeOperation } from './operations';
 import type { FunctionSpecInput } from './schemas';
 import { supervisorSettings } from './settings';
+import { createRuntime } from '../../workflows/runtimes';
 
 /** POST /serverless-runtimes: rows in PENDING from the flavours' service template, then the deploy workflow. */
 export function registerCreateRoute(app: OpenAPIHono<AppEnv>, deps: AppDeps, auth: MiddlewareHandler<AppEnv>): void {
@@ -82,7 +83,7 @@ export function registerCreateRoute(app: OpenAPIHono<AppEnv>, deps: AppDeps, aut
     const started = await startRuntimeOperation(
       deps,
       {
-        workflowType: 'createRuntime',
+        workflow: createRuntime,
         args: [{ runtimeId, roles: roles.map(([r]) => r), supervisor: supervisorSettings(deps.config, runtimeId) }],
         resourceId: String(runtimeId),
         projectId,

@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
-import { operationLink, OperationInProgressError, startOperation, type StartOperationRequest } from '../operations/start';
+import type { Workflow } from '@temporalio/common';
+import { operationLink, OperationInProgressError, startOperation, type StartOperationRequest } from '../../lib/operations';
 import { waitForOutcome } from '../operations/wait-for-outcome';
 import { srError } from './errors';
 import type { LoadedRuntime } from './context';
@@ -26,11 +27,11 @@ export function requireSteady({ row, functions }: LoadedRuntime, title: string):
  * operation that is only finishing (its runtime already reads steady) is waited for briefly, so
  * a PUT right after a runtime turned RUNNING does not bounce off its own create.
  */
-export async function startRuntimeOperation(deps: AppDeps, req: Omit<StartOperationRequest, 'resourceType'>, conflictTitle: string) {
+export async function startRuntimeOperation<W extends Workflow>(deps: AppDeps, req: Omit<StartOperationRequest<W>, 'resourceType'>, conflictTitle: string) {
   const runtimeId = Number(req.resourceId);
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOperation(deps, { ...req, resourceType: 'runtime' }, 423);
+      return await startOperation(deps, { ...req, resourceType: 'runtime' });
     } catch (e) {
       if (!(e instanceof OperationInProgressError)) throw e;
       const states = await deps.db.selectFrom('runtime_functions').select('state').where('runtime_id', '=', runtimeId).execute();

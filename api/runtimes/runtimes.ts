@@ -7,6 +7,7 @@ import { AnyObject, authenticated, err, IdParam, json, RuntimeSchema, runtimeErr
 import { awaitRuntimeOperation, opHeaders, requireSteady, startRuntimeOperation } from './operations';
 import { registerUpdateRoute } from './update';
 import { runtimeView } from './views';
+import { deleteRuntime } from '../../workflows/runtimes';
 
 const ListQuery = z.object({
   page: z.coerce.number().int().min(1).default(1).openapi({ param: { name: 'page', in: 'query' } }),
@@ -85,7 +86,7 @@ export function registerRuntimeRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, a
     const started = await startRuntimeOperation(
       deps,
       {
-        workflowType: 'deleteRuntime',
+        workflow: deleteRuntime,
         args: [{ runtimeId: row.id, roles: functions.map((f) => f.role) }],
         resourceId: String(row.id),
         projectId,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { supervisorWorkflowId, type SupervisorSettings } from '../../activities/runtimes';
+import { supervisorWorkflowId, type SupervisorSettings } from '../../lib/runtimes';
 import type { Config } from '../../lib/config';
 
 /**

@@ -8,6 +8,7 @@ import { awaitRuntimeOperation, opHeaders, requireSteady, startRuntimeOperation 
 import { supervisorSettings } from './settings';
 import { describePlan, diff, isEmpty } from './update-plan';
 import { runtimeView } from './views';
+import { recoverRuntime, updateRuntime } from '../../workflows/runtimes';
 
 /** PUT /serverless-runtimes/{id}: rename, resize, reschedule; on a runtime in ERROR, recover first. */
 export function registerUpdateRoute(app: OpenAPIHono<AppEnv>, deps: AppDeps, auth: MiddlewareHandler<AppEnv>): void {
@@ -42,7 +43,7 @@ export function registerUpdateRoute(app: OpenAPIHono<AppEnv>, deps: AppDeps, aut
       const recovering = await startRuntimeOperation(
         deps,
         {
-          workflowType: 'recoverRuntime',
+          workflow: recoverRuntime,
           args: [{ runtimeId: row.id, supervisor: s, attempts: s.recoveryAttempts, retryDelayMs: s.recoveryDelayMs }],
           resourceId: String(row.id),
           projectId,
@@ -69,7 +70,7 @@ export function registerUpdateRoute(app: OpenAPIHono<AppEnv>, deps: AppDeps, aut
     const started = await startRuntimeOperation(
       deps,
       {
-        workflowType: 'updateRuntime',
+        workflow: updateRuntime,
         args: [{ runtimeId: row.id, roles, plan }],
         resourceId: String(row.id),
         projectId,

@@ -6,7 +6,7 @@ import { loadConfig } from '../../lib/config';
 import type { AppDeps, AppEnv } from '../../api/deps';
 import { renderPlatformError, toHttpError } from '../../api/errors';
 import { projectRole, requireProjectAccess, listAccessibleProjects } from '../../api/auth/access';
-import { bootstrapIdentity } from '../../api/auth/bootstrap';
+import { bootstrapIdentity } from '../../db/seeds/identity';
 import {
   anyPlatformAuth,
   authTokenHeader,
@@ -15,7 +15,7 @@ import {
   parseAuthorization,
   sessionCookie,
 } from '../../api/auth/middleware';
-import { hashPassword, verifyPassword } from '../../api/auth/passwords';
+import { hashPassword, verifyPassword } from '../../lib/passwords';
 import { hashToken, issueToken, revokeToken, revokeUserTokens, verifyToken } from '../../api/auth/tokens';
 import { authenticatePassword, changePassword, createUser, getPrincipal } from '../../api/auth/users';
 import { createMigratedDb } from '../support/database';

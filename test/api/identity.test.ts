@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import type { Db } from '../../db/connection';
 import { loadConfig } from '../../lib/config';
 import type { AppDeps } from '../../api/deps';
-import { bootstrapIdentity } from '../../api/auth/bootstrap';
+import { bootstrapIdentity } from '../../db/seeds/identity';
 import { identityRoutes } from '../../api/identity';
 import { createMigratedDb } from '../support/database';
 

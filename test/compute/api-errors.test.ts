@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { form, kahuSession, urlencoded, type KahuSession } from '../support/kahu';
 import { platformClient } from '../support/platform';
 import { startStack, type Stack } from '../support/stack';
+import { syncHypervisors } from '../../workflows/compute';
 
 let stack: Stack;
 let kahu: KahuSession;
@@ -291,7 +292,7 @@ describe('catalog and hypervisors', () => {
   });
 
   it('describes hypervisors once synced from the cloud', async () => {
-    await stack.runWorkflow('syncHypervisors');
+    await stack.runWorkflow(syncHypervisors);
     const all = await (await kahu.get('/v0/hypervisor/instance/')).json();
     expect(all['0']).toMatchObject({ uri: '/v0/hypervisor/instance/0', state: 'up' });
     expect(all['0'].ncpu).toBeGreaterThan(0);

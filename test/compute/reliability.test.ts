@@ -3,6 +3,7 @@ import { kahuSession, type KahuSession } from '../support/kahu';
 import { platformClient } from '../support/platform';
 import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
+import { syncHypervisors } from '../../workflows/compute';
 
 let stack: Stack;
 let kahu: KahuSession;
@@ -47,7 +48,7 @@ describe('compute operations under failure', () => {
   });
 
   it('a hypervisor that does not exist is a 400 and changes nothing', async () => {
-    await stack.runWorkflow('syncHypervisors');
+    await stack.runWorkflow(syncHypervisors);
     const before = await activeInstances();
     const res = await kahu.post('/v0/compute/instance/', { profile: 'empty', size: '1cpu256mb', hypervisor: '/v0/hypervisor/instance/999' });
     expect(res.status).toBe(400);
@@ -56,7 +57,7 @@ describe('compute operations under failure', () => {
   });
 
   it('places an instance on the hypervisor asked for', async () => {
-    await stack.runWorkflow('syncHypervisors');
+    await stack.runWorkflow(syncHypervisors);
     const hypervisors = await (await kahu.get('/v0/hypervisor/instance/')).json();
     expect(Object.keys(hypervisors).length).toBeGreaterThan(1);
     const res = await kahu.post('/v0/compute/instance/', { profile: 'empty', size: '1cpu256mb', hypervisor: '/v0/hypervisor/instance/1', name: 'pinned' });

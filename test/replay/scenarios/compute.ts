@@ -3,6 +3,7 @@ import { kahuSession } from '../../support/kahu';
 import { platformClient } from '../../support/platform';
 import type { Stack } from '../../support/stack';
 import { waitFor } from '../../support/wait';
+import { syncHypervisors } from '../../../workflows/compute';
 
 /**
  * Drives every compute workflow through the API, on the happy path and on its failure or
@@ -10,7 +11,7 @@ import { waitFor } from '../../support/wait';
  */
 export async function computeScenario(stack: Stack): Promise<void> {
   const kahu = await kahuSession(stack);
-  await stack.runWorkflow('syncHypervisors');
+  await stack.runWorkflow(syncHypervisors);
 
   // Happy path: create, start (+ address watcher), storage, snapshot, detach, stop, delete.
   const created = await kahu.post('/v0/compute/instance/', { profile: 'debian-jessie-amd64', size: '1cpu256mb', name: 'rec-1' });

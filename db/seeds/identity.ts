@@ -1,7 +1,7 @@
-import type { Db } from '../../db/connection';
+import type { Db } from '../connection';
 import { adminPassword, type Config } from '../../lib/config';
 import type { Logger } from '../../lib/logger';
-import { hashPassword } from './passwords';
+import { hashPassword } from '../../lib/passwords';
 
 export const BOOTSTRAP_PROJECT = 'demo';
 export const BOOTSTRAP_ADMIN = 'admin';
