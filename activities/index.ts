@@ -2,6 +2,9 @@ import type { ActivityDeps } from './deps';
 import { createCloudActivities } from './cloud';
 import { createComputeActivities } from './compute';
 import { createRuntimeActivities } from './runtimes';
+import { createAppActivities } from './apps';
+import { createFlavorActivities } from './flavors';
+import { createClusterActivities } from './clusters';
 
 /** Every activity the worker registers, built from one set of dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -9,6 +12,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createCloudActivities(deps),
     ...createComputeActivities(deps),
     ...createRuntimeActivities(deps),
+    ...createAppActivities(deps),
+    ...createFlavorActivities(deps),
+    ...createClusterActivities(deps),
   };
 }
 

@@ -9,6 +9,9 @@ import { identityRoutes } from './identity';
 import { operationRoutes } from './operations/routes';
 import { computeRoutes } from './compute/routes';
 import { runtimeRoutes } from './runtimes/routes';
+import { appsRoutes } from './apps/routes';
+import { flavorsRoutes } from './flavors/routes';
+import { clustersRoutes } from './clusters/routes';
 
 /** The whole REST API: one module per surface, mounted at its seed's base path. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
@@ -27,6 +30,9 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   app.route('/v1', operationRoutes(deps));
   app.route('/v0', computeRoutes(deps));
   app.route('/', runtimeRoutes(deps));
+  app.route('/', appsRoutes(deps)); // /oauth/token, /api/v1|v2/nubomedia/paas
+  app.route('/v1', flavorsRoutes(deps)); // /v1/flavors, /v1/promotedflavors, /v1/regions, /v1/region, /v1/infrastructures
+  app.route('/bigdata/api/v1', clustersRoutes(deps));
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'basic', { type: 'http', scheme: 'basic' });
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });

@@ -4,6 +4,7 @@ import { createLogger } from '../lib/logger';
 import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { seedDefaults } from '../db/seed';
+import { SimcloudClient } from '../cloud/simcloud-client';
 import { createApp } from './app';
 import { connectTemporal } from './temporal';
 
@@ -13,7 +14,7 @@ const db = createDb(requireDatabaseUrl(config));
 await migrateToLatest(db);
 await seedDefaults(db, config);
 const temporal = await connectTemporal(config);
-const app = createApp({ config, db, temporal, logger });
+const app = createApp({ config, db, temporal, logger, cloud: new SimcloudClient(config.SIMCLOUD_URL) });
 
 const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
   logger.info({ url: `http://${config.HOST}:${info.port}` }, 'api listening');

@@ -66,9 +66,9 @@ export async function startInProcessPlatform(opts: InProcessPlatformOptions) {
 
   const connection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
-  const deps: AppDeps = { config, db, temporal, logger };
-  const app = createApp(deps);
   const cloud = new SimcloudAdmin(simcloud.url);
+  const deps: AppDeps = { config, db, temporal, logger, cloud };
+  const app = createApp(deps);
 
   let worker: { stop(): Promise<void> } | undefined;
   if (!opts.noWorker) {

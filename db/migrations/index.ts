@@ -3,6 +3,9 @@ import * as m001 from './001_identity';
 import * as m002 from './002_operations';
 import * as m003 from './003_compute';
 import * as m004 from './004_runtimes';
+import * as m005 from './005_apps';
+import * as m006 from './006_flavors';
+import * as m007 from './007_clusters';
 
 /** Every migration, in order. Listed statically so they work the same under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -10,4 +13,7 @@ export const migrations: Record<string, Migration> = {
   '002_operations': m002,
   '003_compute': m003,
   '004_runtimes': m004,
+  '005_apps': m005,
+  '006_flavors': m006,
+  '007_clusters': m007,
 };

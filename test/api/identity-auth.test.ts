@@ -28,7 +28,7 @@ let deps: AppDeps;
 
 beforeAll(async () => {
   ({ db, drop } = await createMigratedDb('provisio_identity_auth'));
-  deps = { db, config: loadConfig({}), logger: pino({ level: 'silent' }), temporal: undefined as any };
+  deps = { db, config: loadConfig({}), logger: pino({ level: 'silent' }), temporal: undefined as any, cloud: undefined as any };
   await bootstrapIdentity(db, deps.config);
 });
 afterAll(async () => drop?.());

@@ -18,7 +18,7 @@ const seen: string[] = [];
 
 beforeAll(async () => {
   ({ db, drop } = await createMigratedDb('provisio_identity_api'));
-  const deps: AppDeps = { db, config: loadConfig({}), logger: pino({ level: 'silent' }), temporal: undefined as any };
+  const deps: AppDeps = { db, config: loadConfig({}), logger: pino({ level: 'silent' }), temporal: undefined as any, cloud: undefined as any };
   await bootstrapIdentity(db, deps.config);
   app = new OpenAPIHono().route('/v1', identityRoutes(deps));
 });

@@ -1,4 +1,4 @@
-import { writeFile, mkdir, readdir, rm } from 'node:fs/promises';
+import { writeFile, mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -8,21 +8,26 @@ import { afterAll, beforeAll, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { computeScenario } from './scenarios/compute';
+import { runtimesScenario } from './scenarios/runtimes';
 
 /**
- * Re-records test/histories: runs each domain's scenario against a real stack, then saves one
- * history per workflow type and outcome. Run with `npm run record-histories`; commit the result
- * with a note on why a workflow's command sequence changed.
+ * Records test/histories: runs each domain's scenario against a real stack, then saves one
+ * history per workflow type and outcome (`<type>.<outcome>.json`). Histories accumulate: an
+ * existing file is never overwritten or deleted, because running workflows may still have that
+ * history. After a workflow's command sequence changes (behind `patched()`), `HISTORY_TAG=<why>`
+ * records the new shape beside the old as `<type>.<outcome>.<why>.json`.
+ *
+ *   npm run record-histories                                   # every domain
+ *   HISTORY_SCENARIOS=apps,clusters npm run record-histories   # some domains
  */
 const historiesDir = path.resolve(import.meta.dirname, '../histories');
-const scenarios: Array<(stack: Stack) => Promise<void>> = [computeScenario];
-try {
-  // Optional domains register their scenario file beside this one.
-  const runtimes = await import('./scenarios/runtimes' as string).catch(() => null);
-  if (runtimes?.runtimesScenario) scenarios.push(runtimes.runtimesScenario);
-} catch {
-  // no runtimes scenario
-}
+const allScenarios: Record<string, (stack: Stack) => Promise<void>> = {
+  compute: computeScenario,
+  runtimes: runtimesScenario,
+};
+const only = process.env.HISTORY_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
+const scenarios = Object.entries(allScenarios).filter(([name]) => !only || only.includes(name));
+const tag = process.env.HISTORY_TAG?.replace(/[^a-z0-9-]/gi, '-');
 
 let stack: Stack;
 beforeAll(async () => {
@@ -33,7 +38,7 @@ afterAll(async () => {
 });
 
 it('records one history per workflow type and outcome', async () => {
-  for (const scenario of scenarios) await scenario(stack);
+  for (const [, scenario] of scenarios) await scenario(stack);
 
   const query = `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'`;
   // Visibility is eventually consistent: wait until every run the scenarios started is closed (or is a long-lived supervisor).
@@ -47,12 +52,13 @@ it('records one history per workflow type and outcome', async () => {
   const cli = await ensureTemporalCli();
   const run = promisify(execFile);
   await mkdir(historiesDir, { recursive: true });
-  for (const f of await readdir(historiesDir)) if (f.endsWith('.json')) await rm(path.join(historiesDir, f));
+  const existing = new Set(await readdir(historiesDir));
   const seen = new Set<string>();
   for (const wf of executions) {
-    const key = `${wf.type}.${wf.status.name.toLowerCase()}`;
+    const key = `${wf.type}.${wf.status.name.toLowerCase()}${tag ? `.${tag}` : ''}`;
     if (seen.has(key)) continue;
     seen.add(key);
+    if (existing.has(`${key}.json`)) continue; // never overwrite: it may be the history of running workflows
     // The CLI writes the history in the JSON form historyFromJSON reads.
     const { stdout } = await run(cli, ['workflow', 'show', '--address', inject('temporalAddress'), '--workflow-id', wf.workflowId, '--run-id', wf.runId, '--output', 'json'], {
       maxBuffer: 64 * 1024 * 1024,

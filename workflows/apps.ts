@@ -1,0 +1,2 @@
+// Workflows of the NUBOMEDIA PaaS apps and media servers domain (placeholder until the domain lands).
+export {};

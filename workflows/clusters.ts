@@ -1,0 +1,2 @@
+// Workflows of the BigData PaaS products and clusters domain (placeholder until the domain lands).
+export {};

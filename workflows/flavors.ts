@@ -1,0 +1,2 @@
+// Workflows of the FIWARE flavor catalog across regions domain (placeholder until the domain lands).
+export {};
