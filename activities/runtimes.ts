@@ -1,8 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { CloudError, type Vm } from '../cloud/contract';
-import { openSecret, placementOf, type RuntimeFunctionState, type RuntimeRole } from '../db/runtimes';
+import { SR_AUTH_PURPOSE, placementOf, type RuntimeFunctionState, type RuntimeRole } from '../db/runtimes';
 import { secretKey } from '../lib/config';
+import { openSecret } from '../lib/secrets';
 import { OperationInProgressError, startOperation } from '../lib/operations';
 import { supervisorWorkflowId, type SupervisorSettings } from '../lib/runtimes';
 import { recoverRuntime } from '../workflows/runtimes';
@@ -77,7 +78,7 @@ export function createRuntimeActivities(deps: ActivityDeps) {
   async function contextOf(runtimeId: number): Promise<Record<string, string>> {
     const row = await runtimeRow(runtimeId);
     return {
-      SR_AUTH: openSecret(row.auth_sealed, secretKey(config)),
+      SR_AUTH: openSecret(row.auth_sealed, secretKey(config), SR_AUTH_PURPOSE),
       SERVERLESS_RUNTIME_ID: String(row.id),
       ...deviceContext(row.device_info ?? {}),
     };

@@ -1,4 +1,3 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { ColumnType, Generated } from 'kysely';
 
 type Json<T> = ColumnType<T, string, string>;
@@ -49,7 +48,7 @@ export interface RuntimesTable {
   tuple: string;
   scheduling: Json<RuntimeScheduling>;
   device_info: Json<RuntimeDeviceInfo>;
-  /** base64(user:password) of the creator, sealed with AES-256-GCM (see sealSecret); activities open it. */
+  /** base64(user:password) of the creator, sealed with AES-256-GCM (lib/secrets.ts, SR_AUTH_PURPOSE); activities open it. */
   auth_sealed: string;
   status: RuntimeStatus;
   created_by: string | null;
@@ -84,25 +83,8 @@ export interface RuntimeTables {
   runtime_functions: RuntimeFunctionsTable;
 }
 
-// ---- secrets at rest ---------------------------------------------------------------------------
-
-const keyOf = (secret: string) => createHash('sha256').update(`provisio/runtimes/sr-auth\n${secret}`).digest();
-
-/** AES-256-GCM with a key derived from the deployment secret: `v1.<iv>.<tag>.<ciphertext>` (base64url). */
-export function sealSecret(plain: string, secret: string): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keyOf(secret), iv);
-  const body = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return ['v1', iv.toString('base64url'), cipher.getAuthTag().toString('base64url'), body.toString('base64url')].join('.');
-}
-
-export function openSecret(sealed: string, secret: string): string {
-  const [version, iv, tag, body] = sealed.split('.');
-  if (version !== 'v1' || !iv || !tag || body === undefined) throw new Error('sealed secret has an unknown format');
-  const decipher = createDecipheriv('aes-256-gcm', keyOf(secret), Buffer.from(iv, 'base64url'));
-  decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-  return Buffer.concat([decipher.update(Buffer.from(body, 'base64url')), decipher.final()]).toString('utf8');
-}
+/** What a runtime's SR_AUTH is sealed for (lib/secrets.ts). */
+export const SR_AUTH_PURPOSE = 'provisio/runtimes/sr-auth';
 
 // ---- placement ---------------------------------------------------------------------------------
 

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { sealSecret, type RuntimeRole } from '../../db/runtimes';
+import { SR_AUTH_PURPOSE, type RuntimeRole } from '../../db/runtimes';
+import { sealSecret } from '../../lib/secrets';
 import { secretKey } from '../../lib/config';
 import { parseAuthorization } from '../auth/middleware';
 import type { AppDeps, AppEnv } from '../deps';
@@ -55,7 +56,7 @@ export function registerCreateRoute(app: OpenAPIHono<AppEnv>, deps: AppDeps, aut
           tuple,
           scheduling: JSON.stringify(spec.SCHEDULING ?? {}),
           device_info: JSON.stringify(spec.DEVICE_INFO ?? {}),
-          auth_sealed: sealSecret(srAuth, secretKey(deps.config)),
+          auth_sealed: sealSecret(srAuth, secretKey(deps.config), SR_AUTH_PURPOSE),
           status: 'active',
           created_by: principal.userId,
         })
