@@ -7,120 +7,106 @@
  * created the first time (even if the first reply was lost), so retries never duplicate.
  */
 
-export type VmState = 'building' | 'stopped' | 'starting' | 'running' | 'stopping' | 'error' | 'deleted';
-export type HostState = 'up' | 'down';
-export type VolumeState = 'creating' | 'available' | 'attached' | 'error' | 'deleted';
-export type SnapshotState = 'creating' | 'available' | 'error' | 'deleted';
+import type { z } from 'zod';
+import type { buildSchema, createBuildBody, imageSchema } from './simcloud/builds/schema';
+import type {
+  createDeploymentBody,
+  deploymentSchema,
+  podSchema,
+  serviceSchema,
+} from './simcloud/deployments/schema';
+import type { logChunkSchema } from './simcloud/kernel/schema';
+import type { createRegionFlavorBody, regionFlavorSchema } from './simcloud/flavors/schema';
+import type { hostSchema, regionSchema } from './simcloud/hosts/schema';
+import type { metricValuesSchema } from './simcloud/metrics/schema';
+import type { createSnapshotBody, snapshotSchema } from './simcloud/snapshots/schema';
+import type { createVmBody, migrateVmBody, updateVmBody, vmSchema } from './simcloud/vms/schema';
+import type { createVolumeBody, volumeSchema } from './simcloud/volumes/schema';
 
-export interface Region {
-  name: string;
-}
+// Every type below comes from the zod schema simcloud validates or answers with (one source):
+// cloud/simcloud/<resource>/schema.ts, where each field is documented.
 
-export interface Host {
-  id: string;
-  /** Stable small integer, for APIs that number hypervisors (Kahu's /v0/hypervisor/instance/{n}). */
-  index: number;
-  name: string;
-  region: string;
-  state: HostState;
-  cpu: number;
-  memoryMb: number;
-  diskMb: number;
-  usedCpu: number;
-  usedMemoryMb: number;
-  usedDiskMb: number;
-  /** Free-form labels used by placement requirements (e.g. { GEO: 'EU', LATENCY: '5' }). */
-  labels: Record<string, string>;
-}
+// ---- regions and hosts
+
+export type Region = z.infer<typeof regionSchema>;
+export type Host = z.infer<typeof hostSchema>;
+export type HostState = Host['state'];
+
+// ---- VMs, volumes, snapshots
+
+export type Vm = z.infer<typeof vmSchema>;
+export type VmState = Vm['state'];
+export type CreateVmRequest = z.input<typeof createVmBody>;
+/** Live resize within the host's free capacity (disks only grow); rename; merge context. */
+export type VmChanges = z.input<typeof updateVmBody>;
+export type MigrateVmRequest = z.input<typeof migrateVmBody>;
+
+export type Volume = z.infer<typeof volumeSchema>;
+export type VolumeState = Volume['state'];
+export type CreateVolumeRequest = z.input<typeof createVolumeBody>;
+
+export type Snapshot = z.infer<typeof snapshotSchema>;
+export type SnapshotState = Snapshot['state'];
+export type CreateSnapshotRequest = z.input<typeof createSnapshotBody>;
 
 export interface VmDisk {
   name: string;
   sizeMb: number;
 }
 
-export interface Vm {
-  id: string;
-  name: string;
+// ---- containers: deployments, pods, services
+
+export type CreateDeploymentRequest = z.input<typeof createDeploymentBody>;
+export type Deployment = z.infer<typeof deploymentSchema>;
+export type DeploymentState = Deployment['state'];
+export type Pod = z.infer<typeof podSchema>;
+export type PodState = Pod['state'];
+export type Service = z.infer<typeof serviceSchema>;
+/** Lines of a build or pod log from an offset; `done` once no line will follow. */
+export type LogChunk = z.infer<typeof logChunkSchema>;
+export interface LogRead {
+  offset?: number;
+  limit?: number;
+  /** Long-poll: wait up to this long for a line past `offset` while the source is live. */
+  waitMs?: number;
+}
+
+// ---- builds
+
+export type CreateBuildRequest = z.input<typeof createBuildBody>;
+export type Build = z.infer<typeof buildSchema>;
+export type BuildState = Build['state'];
+export type Image = z.infer<typeof imageSchema>;
+
+// ---- region flavor catalogs
+
+export type CreateRegionFlavorRequest = z.input<typeof createRegionFlavorBody>;
+export type RegionFlavor = z.infer<typeof regionFlavorSchema>;
+/** Where a region's compute service answers and the credentials it accepts. */
+export interface RegionEndpoint {
+  /** Base URL of the cloud (for simcloud, its URL: the "keystone_url" of an infrastructure). */
+  url: string;
   region: string;
-  hostId: string;
-  state: VmState;
-  cpu: number;
-  memoryMb: number;
-  diskMb: number;
-  /** Why the VM is in 'error' (crash, host down, failed transition). */
-  error: string | null;
-  /** Key/values handed to the guest (SSH key, credentials, device info). */
-  context: Record<string, string>;
-  /** Hardware and console settings applied at boot. */
-  settings: Record<string, string>;
-  requirements: Record<string, string>;
-  /** Addresses appear some time after the VM starts running (DHCP lease), and go when it stops. */
-  addresses: { ipv4: string | null; ipv6: string | null; external: string | null };
-  createdAt: string;
-  updatedAt: string;
+  username: string;
+  password: string;
 }
 
-export interface Volume {
-  id: string;
-  name: string;
-  vmId: string | null;
-  sizeMb: number;
-  format: 'qcow2' | 'raw';
-  state: VolumeState;
-  createdAt: string;
+/** A region's own flavor catalog, reached with that region's credentials. */
+export interface RegionFlavorCatalog {
+  /** Resolves when the region accepts the credentials; CloudError 'unauthorized' otherwise. */
+  verifyCredentials(): Promise<void>;
+  listFlavors(): Promise<RegionFlavor[]>;
+  getFlavor(id: string): Promise<RegionFlavor>;
+  /** Idempotent for a caller-chosen id; another flavor with the same name → CloudError 'exists'. */
+  createFlavor(req: CreateRegionFlavorRequest): Promise<RegionFlavor>;
+  /** Idempotent: deleting an unknown flavor succeeds. */
+  deleteFlavor(id: string): Promise<void>;
 }
 
-export interface Snapshot {
-  id: string;
-  name: string;
-  vmId: string;
-  state: SnapshotState;
-  /** Copy of the VM's shape at the time of the snapshot. */
-  vm: { cpu: number; memoryMb: number; diskMb: number; volumes: string[] };
-  createdAt: string;
-}
+// ---- load metrics
 
-export interface CreateVmRequest {
-  clientToken: string;
-  name: string;
-  region?: string;
-  cpu: number;
-  memoryMb: number;
-  diskMb: number;
-  /** Place on this host, or fail with a capacity error when it has no room (or is down). */
-  hostId?: string;
-  /** Host labels that must match (KEY → value); upper-case keys by convention. */
-  requirements?: Record<string, string>;
-  /** Host label to prefer: hosts with a lower value of that label rank first; default: most free memory. */
-  rank?: string;
-  context?: Record<string, string>;
-  settings?: Record<string, string>;
-}
-
-export interface CreateVolumeRequest {
-  clientToken: string;
-  name: string;
-  /** Size in MB; or the size of `contentBase64` for an uploaded image. */
-  sizeMb?: number;
-  format?: 'qcow2' | 'raw';
-  /** Attach to this VM once created. */
-  vmId?: string;
-  /** Uploaded image content (small images only; simcloud keeps just its size and checksum). */
-  contentBase64?: string;
-}
-
-export interface CreateSnapshotRequest {
-  clientToken: string;
-  vmId: string;
-  name: string;
-}
-
-export interface MigrateVmRequest {
-  /** Target host; when absent the backend picks the most suitable host matching requirements. */
-  hostId?: string;
-  requirements?: Record<string, string>;
-  rank?: string;
-}
+/** Metric values of one VM or pod: `cpu` percent and `capacity` points; unset metrics read 0. */
+export type MetricValues = z.infer<typeof metricValuesSchema>;
 
 /** Error codes a backend reports; `retryable` says whether trying again can succeed. */
 export type CloudErrorCode =
@@ -128,6 +114,8 @@ export type CloudErrorCode =
   | 'not_found' // the object does not exist: not retryable
   | 'invalid' // the request is malformed or breaks a rule: not retryable
   | 'conflict' // the object is in a state that forbids this now (e.g. start while building): retryable later
+  | 'exists' // another object already has this name: not retryable
+  | 'unauthorized' // credentials missing or rejected (401/403): not retryable
   | 'unavailable'; // backend fault, timeout, 5xx, lost response: retryable
 
 export class CloudError extends Error {
@@ -161,7 +149,7 @@ export interface CloudBackend {
   /** Idempotent: deleting a deleted or unknown VM succeeds. Releases its attached volumes. */
   deleteVm(id: string): Promise<void>;
   /** Live resize within the host's free capacity; rename when name is given. */
-  updateVm(id: string, changes: { cpu?: number; memoryMb?: number; diskMb?: number; name?: string; context?: Record<string, string> }): Promise<Vm>;
+  updateVm(id: string, changes: VmChanges): Promise<Vm>;
   migrateVm(id: string, req: MigrateVmRequest): Promise<Vm>;
 
   createVolume(req: CreateVolumeRequest): Promise<Volume>;
@@ -175,4 +163,34 @@ export interface CloudBackend {
   getSnapshot(id: string): Promise<Snapshot>;
   /** Idempotent. */
   deleteSnapshot(id: string): Promise<void>;
+
+  /**
+   * Places `replicas` pods on hosts with room (all or none: a deployment that cannot be fully
+   * placed fails with 'capacity' and places nothing). Pods go pending → running.
+   */
+  createDeployment(req: CreateDeploymentRequest): Promise<Deployment>;
+  getDeployment(id: string): Promise<Deployment>;
+  listDeployments(filter?: { region?: string; spreadGroup?: string }): Promise<Deployment[]>;
+  /** Adds pods (all or none, like create) or removes the newest ones. */
+  scaleDeployment(id: string, replicas: number): Promise<Deployment>;
+  /** Idempotent: releases every pod's capacity and address, and the service. */
+  deleteDeployment(id: string): Promise<void>;
+  listPods(filter?: { deploymentId?: string; hostId?: string }): Promise<Pod[]>;
+  getPod(id: string): Promise<Pod>;
+  readPodLog(podId: string, read?: LogRead): Promise<LogChunk>;
+
+  /** Starts a build: clone, then the Dockerfile's steps; the build log tells each. */
+  createBuild(req: CreateBuildRequest): Promise<Build>;
+  getBuild(id: string): Promise<Build>;
+  /** Stops a queued or running build (state 'cancelled'); a finished build is returned as is. */
+  cancelBuild(id: string): Promise<Build>;
+  /** Idempotent: removes the build and its image. */
+  deleteBuild(id: string): Promise<void>;
+  readBuildLog(buildId: string, read?: LogRead): Promise<LogChunk>;
+
+  /** The flavor catalog of one region's compute service. */
+  regionCatalog(endpoint: RegionEndpoint): RegionFlavorCatalog;
+
+  /** Current metric values of VMs and pods, by id (unknown ids are absent). */
+  getMetrics(targetIds: string[]): Promise<Record<string, MetricValues>>;
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { createLogger } from '../../lib/logger';
-import { startSimcloud } from './index';
+import { DEV_CREDENTIALS, startSimcloud } from './index';
 
 /** Production entry: `npm run simcloud`. Configuration comes from the environment only. */
 const int = (min: number) => z.coerce.number().int().min(min);
@@ -11,6 +11,12 @@ const envSchema = z.object({
   SIMCLOUD_TRANSITION_MS: int(0).default(1500),
   SIMCLOUD_JITTER_MS: int(0).default(500),
   SIMCLOUD_LEASE_DELAY_MS: int(0).default(2000),
+  SIMCLOUD_POD_LOG_INTERVAL_MS: int(1).default(5000),
+  SIMCLOUD_BUILD_STEP_MS: int(0).default(300),
+  SIMCLOUD_MAX_CONCURRENT_BUILDS: int(1).max(1000).default(8),
+  SIMCLOUD_GIT_TIMEOUT_MS: int(1000).default(120_000),
+  SIMCLOUD_USERNAME: z.string().min(1).default(DEV_CREDENTIALS.username),
+  SIMCLOUD_PASSWORD: z.string().min(1).default(DEV_CREDENTIALS.password),
   SIMCLOUD_SEED: int(0).max(2 ** 32 - 1).optional(),
   SIMCLOUD_HOSTS_PER_REGION: int(0).max(100_000).optional(),
   SIMCLOUD_REGIONS: z
@@ -36,6 +42,12 @@ const sim = await startSimcloud({
   transitionMs: env.SIMCLOUD_TRANSITION_MS,
   jitterMs: env.SIMCLOUD_JITTER_MS,
   leaseDelayMs: env.SIMCLOUD_LEASE_DELAY_MS,
+  podLogIntervalMs: env.SIMCLOUD_POD_LOG_INTERVAL_MS,
+  buildStepMs: env.SIMCLOUD_BUILD_STEP_MS,
+  maxConcurrentBuilds: env.SIMCLOUD_MAX_CONCURRENT_BUILDS,
+  gitTimeoutMs: env.SIMCLOUD_GIT_TIMEOUT_MS,
+  username: env.SIMCLOUD_USERNAME,
+  password: env.SIMCLOUD_PASSWORD,
   seed: env.SIMCLOUD_SEED,
   topology: {
     ...(env.SIMCLOUD_REGIONS ? { regions: env.SIMCLOUD_REGIONS } : {}),

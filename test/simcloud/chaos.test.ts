@@ -1,13 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { CloudError } from '../../cloud/contract';
-import { smallVm, token, useTestCloud } from './support';
+import { smallVm, token, useTestCloud, failure } from './support';
 
 const t = useTestCloud({ seed: 42 });
 afterEach(async () => {
   await t.client.clearFaults();
 });
 
-const fail = (p: Promise<unknown>) => p.then(() => null, (e: CloudError) => e);
 
 describe('clientToken idempotency', () => {
   it('returns the same VM for a repeated token, concurrent or sequential', async () => {
@@ -27,7 +25,7 @@ describe('clientToken idempotency', () => {
     const c = t.client;
     await c.addFaultRule({ operation: 'createVm', probability: 1, mode: 'lost_response' });
     const req = smallVm();
-    const err = await fail(c.createVm(req));
+    const err = await failure(c.createVm(req));
     expect(err).toMatchObject({ code: 'unavailable', retryable: true });
     await c.clearFaults();
     const vm = await c.createVm(req);
@@ -40,14 +38,14 @@ describe('fault rules', () => {
     const c = t.client;
     const rule = await c.addFaultRule({ operation: 'createVm', resource: 'vm', probability: 1 });
     const before = (await c.listVms()).length;
-    expect(await fail(c.createVm(smallVm()))).toMatchObject({ code: 'unavailable', status: 503 });
+    expect(await failure(c.createVm(smallVm()))).toMatchObject({ code: 'unavailable', status: 503 });
     expect((await c.listVms()).length).toBe(before); // listVms is not targeted
     await c.removeFaultRule(rule.id);
     await c.addFaultRule({ operation: 'createVm', probability: 1, status: 409, code: 'capacity' });
-    expect(await fail(c.createVm(smallVm()))).toMatchObject({ code: 'capacity', retryable: false });
+    expect(await failure(c.createVm(smallVm()))).toMatchObject({ code: 'capacity', retryable: false });
     await c.clearFaults();
     await c.addFaultRule({ resource: 'host', probability: 1, status: 404 });
-    expect((await fail(c.listHosts()))?.code).toBe('not_found');
+    expect((await failure(c.listHosts()))?.code).toBe('not_found');
     expect((await c.listRegions()).length).toBeGreaterThan(0); // other resources unaffected
   });
 
@@ -58,7 +56,7 @@ describe('fault rules', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(290);
     const { SimcloudClient } = await import('../../cloud/simcloud-client');
     const impatient = new SimcloudClient(t.sim.url, { timeoutMs: 50 });
-    expect(await fail(impatient.getHost('host-0'))).toMatchObject({ code: 'unavailable' });
+    expect(await failure(impatient.getHost('host-0'))).toMatchObject({ code: 'unavailable' });
   });
 
   it('the same seed gives the same sequence of faults', async () => {
@@ -67,7 +65,7 @@ describe('fault rules', () => {
     const pattern = async () => {
       await c.setSeed(1234);
       const out: string[] = [];
-      for (let i = 0; i < 24; i++) out.push((await fail(c.getHost('host-0'))) ? 'x' : '.');
+      for (let i = 0; i < 24; i++) out.push((await failure(c.getHost('host-0'))) ? 'x' : '.');
       return out.join('');
     };
     const first = await pattern();

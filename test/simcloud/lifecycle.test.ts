@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CloudError } from '../../cloud/contract';
 import { smallVm, token, waitFor, useTestCloud } from './support';
 
-const t = useTestCloud({ transitionMs: 120 }); // long enough to act while building
+// Transitions long enough to act while a VM is building, even on a loaded machine.
+const t = useTestCloud({ transitionMs: 600, leaseDelayMs: 600 });
 
 const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: CloudError) => e.code);
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createTestDatabase } from '../support/database';
 import { startSimcloud, type RunningSimcloud, type SimcloudOptions } from '../../cloud/simcloud/index';
+import type { CloudError } from '../../cloud/contract';
 import { SimcloudAdmin } from '../../cloud/simcloud-client';
 
 export { createTestDatabase } from '../support/database';
@@ -18,6 +19,8 @@ export async function startTestCloud(databaseUrl: string, opts: Partial<Simcloud
     transitionMs: 30,
     jitterMs: 10,
     leaseDelayMs: 30,
+    podLogIntervalMs: 50,
+    buildStepMs: 10,
     topology: { regions: ['region-1', 'region-2'], hostsPerRegion: 2, hostCpu: 16, hostMemoryMb: 32_768, hostDiskMb: 100_000 },
     ...opts,
   });
@@ -65,3 +68,6 @@ export const smallVm = (extra: Record<string, unknown> = {}) => ({
   diskMb: 10_000,
   ...extra,
 });
+
+/** The CloudError a call fails with, or null when it succeeds. */
+export const failure = (p: Promise<unknown>): Promise<CloudError | null> => p.then(() => null, (e: CloudError) => e);

@@ -23,6 +23,14 @@ describe('input validation', () => {
     ['POST', '/_chaos/faults', '{"probability":2}', /^probability: /],
     ['POST', '/_chaos/events', '{"type":"meteor"}', /^type: /],
     ['POST', '/_chaos/seed', '{"seed":-1}', /^seed: /],
+    ['POST', '/_chaos/faults', '{"probability":1,"resource":"moon"}', /^resource: /],
+    ['POST', '/_chaos/load', '{"target":"vm-1","metric":"cpu","value":"high"}', /^value: /],
+    ['POST', '/_chaos/events', '{"type":"pod_crash"}', /^podId: /],
+    ['POST', '/deployments', '{"clientToken":"a","name":"Web","image":"x","replicas":1,"cpu":1,"memoryMb":1}', /^name: must be a DNS label/],
+    ['POST', '/deployments', '{"clientToken":"a","name":"web","image":"x","replicas":1,"cpu":0.0001,"memoryMb":1}', /^cpu: /],
+    ['POST', '/deployments/dep-x/scale', '{"replicas":-1}', /^replicas: /],
+    ['POST', '/builds', '{"clientToken":"a","name":"x","gitUrl":"ftp://host/repo.git"}', /^gitUrl: scheme ftp: is not supported/],
+    ['POST', '/builds', '{"clientToken":"a","name":"x","gitUrl":"file:///r.git","dockerfilePath":"/etc/passwd"}', /^dockerfilePath: /],
   ])('%s %s %s → 400', async (method, path, body, message) => {
     const r = await call(method, path, body);
     expect(r.status).toBe(400);
@@ -35,6 +43,8 @@ describe('input validation', () => {
     expect(r.status).toBe(400);
     expect(r.body.error.message).toMatch(/^state: /);
     expect((await call('GET', '/vms')).body.vms).toEqual([]);
+    expect((await call('GET', '/pods/pod-x/log?offset=-1')).body.error.message).toMatch(/^offset: /);
+    expect((await call('GET', '/builds/build-x/log?waitMs=600000')).body.error.message).toMatch(/^waitMs: /);
   });
 
   it('answers JSON 404 for unknown routes and objects, 204 for idempotent deletes', async () => {

@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { clientToken } from '../kernel/schema';
+import { gitUrlProblem } from './git-url';
+
+/**
+ * Image builds: a real `git clone` of a repository, then its Dockerfile "run" step by step into
+ * a build log. cloud/contract.ts derives its types from these schemas.
+ */
+export const createBuildBody = z.object({
+  clientToken,
+  /** Names the image: `registry.simcloud/<name>:<short commit>`. */
+  name: z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?$/, 'must be lower-case letters, digits, ".", "_" or "-"'),
+  /** file://, http(s):// or ssh (user@host:path, ssh://) URL of a git repository. Credentials in it are never stored or logged. */
+  gitUrl: z
+    .string()
+    .min(1)
+    .max(2048)
+    .superRefine((url, ctx) => {
+      const problem = gitUrlProblem(url);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  /** A branch, tag or commit; the remote's default branch when absent. */
+  ref: z
+    .string()
+    .min(1)
+    .max(256)
+    .regex(/^[^-\s][^\s]*$/, 'must not start with "-" or contain spaces')
+    .optional(),
+  /** Path of the Dockerfile inside the repository. */
+  dockerfilePath: z
+    .string()
+    .min(1)
+    .max(1024)
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the repository')
+    .default('Dockerfile'),
+  /** Simulated duration of each RUN step; simcloud's SIMCLOUD_BUILD_STEP_MS when absent. */
+  runStepMs: z.number().int().min(0).max(600_000).optional(),
+});
+
+export const buildStates = ['queued', 'cloning', 'building', 'succeeded', 'failed', 'cancelled', 'deleted'] as const;
+
+export const imageSchema = z.object({
+  /** `registry.simcloud/<name>:<short commit>`; usable as a deployment's image. */
+  ref: z.string(),
+  /** EXPOSEd ports. */
+  ports: z.array(z.object({ port: z.number().int(), protocol: z.enum(['TCP', 'UDP']) })),
+  /** ENV of the image (from the Dockerfile; not secrets). */
+  env: z.record(z.string(), z.string()),
+  cmd: z.array(z.string()).nullable(),
+  entrypoint: z.array(z.string()).nullable(),
+  workdir: z.string().nullable(),
+  baseImage: z.string(),
+});
+
+export const buildSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  state: z.enum(buildStates),
+  /** The git URL with any embedded credentials removed. */
+  gitUrl: z.string(),
+  ref: z.string().nullable(),
+  /** Full commit hash, known once cloned. */
+  commit: z.string().nullable(),
+  dockerfilePath: z.string(),
+  image: imageSchema.nullable(),
+  error: z.string().nullable(),
+  createdAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+});
