@@ -1,2 +1,0 @@
-// Workflows of the FIWARE flavor catalog across regions domain (placeholder until the domain lands).
-export {};
