@@ -1,0 +1,167 @@
+import { ApplicationFailure } from '@temporalio/common';
+import type { Updateable } from 'kysely';
+import type { Pod } from '../../cloud/contract';
+import type { ClusterNodesTable } from '../../db/clusters';
+import type { ActivityDeps } from '../deps';
+import { cloudCall, isNotFound } from '../support/cloud-errors';
+import { pollUntil } from '../support/poll';
+import { recordStatus, type ClusterRef } from './registry';
+
+/** "c17-n0-example0": a DNS label naming a node's deployment, unique by cluster and position. */
+export function deploymentName(prefix: string, clusterId: number, ordinal: number, node: string): string {
+  const label = `${prefix}c${clusterId}-n${ordinal}-${node}`.toLowerCase().replace(/[^a-z0-9-]+/g, '-');
+  return label.slice(0, 63).replace(/-+$/, '');
+}
+
+/** A failed, crash-looping or deleted pod fails its node: the launch cannot become ready. */
+const podFailed = (pod: Pod) => pod.state === 'failed' || pod.state === 'crashloop' || pod.state === 'deleted';
+
+/**
+ * A cluster's nodes as simcloud pods: one deployment of one replica per node, all in the
+ * cluster's spread group so its nodes land on different hosts while others have room.
+ */
+export function createClusterNodeActivities({ db, cloud, config }: ActivityDeps) {
+  const spreadGroupOf = (clusterId: number) => `${config.WORKFLOW_ID_PREFIX}cluster/${clusterId}`;
+
+  async function setNode(clusterId: number, node: string, changes: Updateable<ClusterNodesTable>) {
+    await db.updateTable('cluster_nodes').set({ ...changes, updated_at: new Date() }).where('cluster_id', '=', clusterId).where('name', '=', node).execute();
+  }
+
+  /** The cluster's region: the template's, else chosen once (the most free CPU, then memory) and recorded. */
+  async function regionOf(clusterId: number): Promise<string> {
+    const cluster = await db.selectFrom('clusters').select('region').where('id', '=', clusterId).executeTakeFirstOrThrow();
+    if (cluster.region) return cluster.region;
+    const free = new Map((await cloudCall(() => cloud.listRegions())).map((r) => [r.name, { cpu: 0, memoryMb: 0 }]));
+    for (const h of await cloudCall(() => cloud.listHosts())) {
+      const f = free.get(h.region);
+      if (f && h.state === 'up') Object.assign(f, { cpu: f.cpu + h.cpu - h.usedCpu, memoryMb: f.memoryMb + h.memoryMb - h.usedMemoryMb });
+    }
+    const [region] = [...free].sort(([, a], [, b]) => b.cpu - a.cpu || b.memoryMb - a.memoryMb)[0] ?? [];
+    if (!region) throw ApplicationFailure.nonRetryable('the cloud has no region', 'CapacityError');
+    await db.updateTable('clusters').set({ region }).where('id', '=', clusterId).execute();
+    return region;
+  }
+
+  /** Host names by id, read again when a pod lands on a host not seen yet. */
+  function hostNames() {
+    let names = new Map<string, string>();
+    return async (hostId: string) => {
+      if (!names.has(hostId)) names = new Map((await cloudCall(() => cloud.listHosts())).map((h) => [h.id, h.name]));
+      return names.get(hostId) ?? hostId;
+    };
+  }
+
+  async function deleteIfPresent(deploymentId: string): Promise<void> {
+    try {
+      await cloud.deleteDeployment(deploymentId);
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+    }
+  }
+
+  return {
+    /**
+     * The cluster is `scheduling`: places every node at once, each as a deployment of one pod
+     * whose CPU and memory are taken on a host, all in one region (the template's `region`, else
+     * the one with the most free capacity, recorded so a retry keeps it). A node no host has room
+     * for is `failed` and the launch fails (CapacityError) once every other placement has
+     * settled, so the compensation that follows sees every node that was placed. Client tokens
+     * make a retry return the deployments created the first time.
+     */
+    async placeClusterNodes({ clusterId, clientToken }: ClusterRef & { clientToken: string }): Promise<{ region: string; placed: number }> {
+      await recordStatus(db, clusterId, 'scheduling');
+      const region = await regionOf(clusterId);
+      const nodes = await db.selectFrom('cluster_nodes').selectAll().where('cluster_id', '=', clusterId).orderBy('ordinal').execute();
+      const placements = await Promise.allSettled(
+        nodes.map(async (node) => {
+          try {
+            const deployment = await cloudCall(() =>
+              cloud.createDeployment({
+                clientToken: `${clientToken}/${node.name}`,
+                name: deploymentName(config.WORKFLOW_ID_PREFIX, clusterId, node.ordinal, node.name),
+                image: node.docker_image,
+                replicas: 1,
+                cpu: node.cpu,
+                memoryMb: node.mem,
+                region,
+                spreadGroup: spreadGroupOf(clusterId),
+                env: { NODE_NAME: node.name },
+              }),
+            );
+            await setNode(clusterId, node.name, { status: 'queued', deployment_id: deployment.id });
+          } catch (err) {
+            if (!(err instanceof ApplicationFailure && err.nonRetryable)) throw err;
+            const reason = `node ${node.name} (${node.cpu} CPU, ${node.mem} MB) cannot be placed in ${region}: ${err.message}`;
+            await setNode(clusterId, node.name, { status: 'failed', error: reason });
+            throw ApplicationFailure.nonRetryable(reason, err.type);
+          }
+        }),
+      );
+      const failed = placements.find((p) => p.status === 'rejected');
+      if (failed) throw failed.reason;
+      return { region, placed: nodes.length };
+    },
+
+    /**
+     * Waits until every node's pod runs with an address, recording each node's host and address
+     * as they come (queued → running); then the cluster is `scheduled`. A pod that fails fails
+     * its node and the launch (NodeFailed).
+     */
+    async waitForClusterNodes({ clusterId }: ClusterRef): Promise<{ running: number }> {
+      const hostName = hostNames();
+      return pollUntil(
+        async () => {
+          const nodes = await db.selectFrom('cluster_nodes').selectAll().where('cluster_id', '=', clusterId).orderBy('ordinal').execute();
+          // One pod per node; their reads go out together.
+          const pods = await Promise.all(
+            nodes.map((node) => {
+              if (!node.deployment_id) throw ApplicationFailure.nonRetryable(`node ${node.name} was never placed`, 'NodeFailed');
+              const deploymentId = node.deployment_id;
+              return cloudCall(() => cloud.listPods({ deploymentId })).then((found) => found[0]);
+            }),
+          );
+          let running = 0;
+          for (const [i, node] of nodes.entries()) {
+            const pod = pods[i];
+            if (!pod || podFailed(pod)) {
+              const reason = `node ${node.name} failed: ${pod ? `pod ${pod.id} is ${pod.state}${pod.error ? ` (${pod.error})` : ''}` : 'its pod is gone'}`;
+              await setNode(clusterId, node.name, { status: 'failed', error: reason });
+              throw ApplicationFailure.nonRetryable(reason, 'NodeFailed');
+            }
+            const status = pod.state === 'running' && pod.ipv4 ? 'running' : 'queued';
+            if (status === 'running') running++;
+            if (status !== node.status || pod.hostId !== node.host_id || pod.ipv4 !== node.address) {
+              await setNode(clusterId, node.name, { status, host_id: pod.hostId, host: await hostName(pod.hostId), address: pod.ipv4 });
+            }
+          }
+          if (running < nodes.length) return undefined;
+          await recordStatus(db, clusterId, 'scheduled');
+          return { running };
+        },
+        config.CLOUD_POLL_MS,
+        () => `waiting for the nodes of cluster ${clusterId} to run`,
+      );
+    },
+
+    /**
+     * Deletes every deployment of the cluster (those recorded, and any in its spread group the
+     * records missed) and waits until none is left: their capacity and addresses are free again.
+     * Idempotent; nodes that were placed end `stopped`.
+     */
+    async releaseClusterNodes({ clusterId }: ClusterRef): Promise<{ released: number }> {
+      const spreadGroup = spreadGroupOf(clusterId);
+      const live = async () => (await cloudCall(() => cloud.listDeployments({ spreadGroup }))).filter((d) => d.state !== 'deleted').map((d) => d.id);
+      const recorded = await db.selectFrom('cluster_nodes').select('deployment_id').where('cluster_id', '=', clusterId).where('deployment_id', 'is not', null).execute();
+      const ids = new Set([...recorded.map((r) => r.deployment_id!), ...(await live())]);
+      for (const id of ids) await cloudCall(() => deleteIfPresent(id));
+      await pollUntil(async () => ((await live()).length ? undefined : true), config.CLOUD_POLL_MS, () => `waiting for the nodes of cluster ${clusterId} to be released`);
+      await db
+        .updateTable('cluster_nodes')
+        .set({ status: 'stopped', address: null, updated_at: new Date() })
+        .where('cluster_id', '=', clusterId)
+        .where('status', 'in', ['queued', 'running'])
+        .execute();
+      return { released: ids.size };
+    },
+  };
+}
