@@ -1,4 +1,5 @@
-import { serve } from '@hono/node-server';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { serve, type HttpBindings } from '@hono/node-server';
 import { loadConfigOrExit, requireDatabaseUrl } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { createDb } from '../db/connection';
@@ -16,16 +17,69 @@ await seedDefaults(db, config);
 const temporal = await connectTemporal(config);
 const app = createApp({ config, db, temporal, logger, cloud: new SimcloudClient(config.SIMCLOUD_URL) });
 
-const server = serve({ fetch: app.fetch, port: config.PORT, hostname: config.HOST }, (info) => {
-  logger.info({ url: `http://${config.HOST}:${info.port}` }, 'api listening');
+/**
+ * Graceful shutdown (SIGTERM, as Kubernetes and Compose send it). The API stops taking work at
+ * once: a request that arrives while it drains is answered 503 (`/readyz` too, so a load
+ * balancer stops routing here; `/healthz` stays 200, the process is alive), while the requests
+ * already in flight finish, for up to SHUTDOWN_GRACE_MS. Then the process exits. Every answer
+ * given while draining carries `Connection: close`, so keep-alive clients reconnect elsewhere.
+ */
+let draining = false;
+const inFlight = new Set<ServerResponse>();
+/** Requests that arrived before the drain began: they are served; later ones are turned away. */
+const admitted = new WeakSet<IncomingMessage>();
+
+function refuse(pathname: string): Response {
+  if (pathname === '/healthz') return Response.json({ status: 'ok', draining: true });
+  if (pathname === '/readyz') return Response.json({ status: 'draining', checks: {} }, { status: 503 });
+  return Response.json(
+    { error: 'shutting_down', message: 'This API instance is shutting down; retry the request (another instance will take it)' },
+    { status: 503, headers: { 'retry-after': '1' } },
+  );
+}
+
+const server = serve(
+  {
+    fetch: (request, env) => {
+      if (draining && !admitted.has((env as HttpBindings).incoming)) return refuse(new URL(request.url).pathname);
+      return app.fetch(request, env);
+    },
+    port: config.PORT,
+    hostname: config.HOST,
+  },
+  (info) => logger.info({ url: `http://${config.HOST}:${info.port}` }, 'api listening'),
+) as Server;
+
+// Ahead of the adapter's own listener, so the header is set before any answer is written.
+server.prependListener('request', (req: IncomingMessage, res: ServerResponse) => {
+  if (draining) {
+    res.setHeader('connection', 'close');
+    return;
+  }
+  admitted.add(req);
+  inFlight.add(res);
+  res.once('close', () => inFlight.delete(res));
 });
+
+async function drain(graceMs: number): Promise<number> {
+  const deadline = Date.now() + graceMs;
+  while (inFlight.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
+  return inFlight.size;
+}
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
-  logger.info({ signal }, 'api stopping');
+  draining = true;
+  logger.info({ signal, inFlight: inFlight.size, graceMs: config.SHUTDOWN_GRACE_MS }, 'api draining');
+  for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
+  server.closeIdleConnections();
+  const cut = await drain(config.SHUTDOWN_GRACE_MS);
+  if (cut > 0) logger.warn({ cut }, 'grace period over: closing requests still in flight');
+  else logger.info('drained');
   server.close();
+  server.closeAllConnections();
   await temporal.connection.close().catch(() => {});
   await db.destroy().catch(() => {});
   process.exit(0);
