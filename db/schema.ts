@@ -5,6 +5,7 @@ import type { RuntimeTables } from './runtimes';
 import type { AppTables } from './apps';
 import type { FlavorTables } from './flavors';
 import type { ClusterTables } from './clusters';
+import type { OperatorTables } from './webhooks';
 
 /** Every table the platform owns, one interface per domain. simcloud keeps its own schema. */
-export interface Database extends IdentityTables, OperationTables, ComputeTables, RuntimeTables, AppTables, FlavorTables, ClusterTables {}
+export interface Database extends IdentityTables, OperationTables, ComputeTables, RuntimeTables, AppTables, FlavorTables, ClusterTables, OperatorTables {}

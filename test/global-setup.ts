@@ -99,8 +99,10 @@ export default async function setup(project: TestProject) {
   const buildBundle = async () => {
     const t0 = Date.now();
     const { bundleWorkflowCode } = await import('@temporalio/worker');
+    const { WORKFLOW_INTERCEPTOR_MODULES } = await import('../worker/operation-metrics');
     const { code } = await bundleWorkflowCode({
       workflowsPath: path.join(projectRoot, 'workflows', 'index.ts'),
+      workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
       logger: { log() {}, trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error } as any,
     });
     const dir = path.join(dataDir, 'test');

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/connection';
 import type { Role } from '../../db/identity';
 import { forbidden, notFound } from '../errors';
+import { noteRequestProject } from '../request-context';
 import { ROLE_RANK, type Principal } from './principal';
 
 export const ROLES = ['admin', 'manager', 'member', 'guest'] as const satisfies readonly Role[];
@@ -13,8 +14,13 @@ export const atLeast = (role: Role, minRole: Role) => ROLE_RANK[role] >= ROLE_RA
 const outsideTokenScope = (principal: Principal, projectId: string) =>
   !!principal.tokenProjectId && principal.tokenProjectId !== projectId;
 
-/** The caller's role in a project, or null when the project does not exist for them. Global admins are admin everywhere. */
+/**
+ * The caller's role in a project, or null when the project does not exist for them. Global admins
+ * are admin everywhere. The project checked is noted in the request scope: it is the project the
+ * audit trail records for the request, whichever surface and auth style made the check.
+ */
 export async function projectRole(db: Db, principal: Principal, projectId: string): Promise<Role | null> {
+  noteRequestProject(projectId);
   if (outsideTokenScope(principal, projectId)) return null;
   if (principal.isAdmin) {
     const project = await db.selectFrom('projects').select('id').where('id', '=', projectId).executeTakeFirst();

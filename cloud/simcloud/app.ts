@@ -9,6 +9,7 @@ import { flavorRoutes } from './flavors/routes';
 import { hostRoutes, type HostDefaults } from './hosts/routes';
 import { createOp, installErrorHandlers, type Env } from './kernel/http';
 import { metricRoutes } from './metrics/routes';
+import { prometheusRoutes } from './metrics-endpoint';
 import { snapshotRoutes } from './snapshots/routes';
 import { vmRoutes } from './vms/routes';
 import { volumeRoutes } from './volumes/routes';
@@ -36,6 +37,7 @@ export function createApp({ cloud, hostDefaults, credentials, logger }: AppDeps)
   buildRoutes(app, op, cloud.builds);
   flavorRoutes(app, op, cloud.flavors, credentials);
   metricRoutes(app, op, cloud.metrics);
+  prometheusRoutes(app, cloud);
   chaosRoutes(app, {
     kernel: cloud.kernel,
     hosts: cloud.hosts,

@@ -6,6 +6,7 @@ import * as m004 from './004_runtimes';
 import * as m005 from './005_apps';
 import * as m006 from './006_flavors';
 import * as m007 from './007_clusters';
+import * as m009 from './009_operator';
 
 /** Every migration, in order. Listed statically so they work the same under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   '005_apps': m005,
   '006_flavors': m006,
   '007_clusters': m007,
+  '009_operator': m009,
 };
