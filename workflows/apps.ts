@@ -1,2 +1,0 @@
-// Workflows of the NUBOMEDIA PaaS apps and media servers domain (placeholder until the domain lands).
-export {};
