@@ -1,14 +1,48 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { CloudError, type Vm } from '../cloud/contract';
 import type { InstanceState } from '../db/compute';
+import { ownerMark } from '../lib/inventory';
+import { OperationInProgressError, startOperation } from '../lib/operations';
+import { followInstanceVm } from '../workflows/compute';
 import type { ActivityDeps } from './deps';
-import { cloudCall } from './support/cloud-errors';
+import { cloudCall, existingVm } from './support/cloud-errors';
 
 export interface InstanceRef {
   instanceId: number;
 }
 
+/** States an out-of-band event can change: operations own the others (building, starting, stopping, deleting). */
+export const SUPERVISED_STATES = ['running', 'stopped', 'error'] as const satisfies readonly InstanceState[];
+type SupervisedState = (typeof SUPERVISED_STATES)[number];
+
+/** An instance whose recorded state no longer matches its VM. */
+export interface InstanceDrift {
+  instanceId: number;
+  projectId: string;
+  vmId: string;
+  from: InstanceState;
+  to: SupervisedState;
+  reason: string | null;
+}
+
+/** What the instance's state should be, given its VM; null while the VM is between states. */
+export function stateFollowing(vmId: string, vm: Vm | null): { state: SupervisedState; error: string | null } | null {
+  if (!vm) return { state: 'error', error: `VM ${vmId} vanished from the cloud` };
+  switch (vm.state) {
+    case 'running':
+      return { state: 'running', error: null };
+    case 'stopped':
+      return { state: 'stopped', error: null };
+    case 'error':
+      return { state: 'error', error: vm.error ?? 'VM failed' };
+    default:
+      return null;
+  }
+}
+
 /** Compute (Kahu) side effects: the instance rows in Postgres and their VMs, volumes and snapshots. */
-export function createComputeActivities({ db, cloud }: ActivityDeps) {
+export function createComputeActivities(deps: ActivityDeps) {
+  const { db, cloud, config } = deps;
   async function instanceRow(instanceId: number) {
     const row = await db.selectFrom('instances').selectAll().where('id', '=', instanceId).executeTakeFirst();
     if (!row) throw ApplicationFailure.nonRetryable(`instance ${instanceId} does not exist`, 'NotFound');
@@ -49,7 +83,11 @@ export function createComputeActivities({ db, cloud }: ActivityDeps) {
           memoryMb: row.memory,
           diskMb: Math.max(1, disks.reduce((sum, d) => sum + d.size, 0)),
           hostId,
-          context: row.ssh_key ? { SSH_PUBLIC_KEY: row.ssh_key } : {},
+          context: {
+            ...(row.ssh_key ? { SSH_PUBLIC_KEY: row.ssh_key } : {}),
+            // The mark the orphan sweeper knows the platform's VMs by (lib/inventory.ts).
+            ...ownerMark(config.WORKFLOW_ID_PREFIX, { resourceType: 'instance', resourceId: String(instanceId), projectId: row.project_id }),
+          },
         }),
       );
       await db.updateTable('instances').set({ vm_id: vm.id, host_id: vm.hostId, updated_at: new Date() }).where('id', '=', instanceId).execute();
@@ -84,10 +122,26 @@ export function createComputeActivities({ db, cloud }: ActivityDeps) {
         .execute();
     },
 
+    /** Powers the VM on; a VM that crashed (instance in error) is rebooted on its host, when that host is up. */
     async startInstanceVm({ instanceId }: InstanceRef): Promise<string> {
       const row = await instanceRow(instanceId);
-      const vmId = await vmIdOf(instanceId);
-      await cloudCall(() => cloud.startVm(vmId, { ...prefixed('hw.', row.hw), ...prefixed('console.', row.console) }));
+      if (!row.vm_id) throw ApplicationFailure.nonRetryable(`instance ${instanceId} has no VM`, 'NotFound');
+      const vmId = row.vm_id;
+      try {
+        await cloudCall(() => cloud.startVm(vmId, { ...prefixed('hw.', row.hw), ...prefixed('console.', row.console) }));
+      } catch (err) {
+        if (!(err instanceof CloudError && err.code === 'conflict')) throw err;
+        const vm = await cloudCall(() => cloud.getVm(vmId));
+        const host = await cloudCall(() => cloud.getHost(vm.hostId));
+        if (host.state !== 'up') {
+          throw ApplicationFailure.nonRetryable(
+            `instance ${instanceId} cannot start: its host ${host.name} is down${vm.error ? ` (${vm.error})` : ''}`,
+            'InvalidRequest',
+          );
+        }
+        if (vm.state !== 'error') throw err; // building or stopping: retried
+        await cloudCall(() => cloud.rebootVm(vmId));
+      }
       return vmId;
     },
 
@@ -233,7 +287,7 @@ export function createComputeActivities({ db, cloud }: ActivityDeps) {
           ncpu: h.cpu,
           memory: h.memoryMb,
           disk: h.diskMb,
-          used_ncpu: h.usedCpu,
+          used_ncpu: Math.ceil(h.usedCpu), // pods may hold fractional CPUs; the catalog counts whole ones
           used_memory: h.usedMemoryMb,
           used_disk: h.usedDiskMb,
           synced_at: syncedAt,
@@ -245,6 +299,71 @@ export function createComputeActivities({ db, cloud }: ActivityDeps) {
           .execute();
       }
       return hosts.length;
+    },
+
+    /**
+     * The instance supervisor's probe (superviseInstances): every instance in a steady state whose
+     * VM says otherwise — crashed, lost with its host, vanished, recovered, or started or stopped
+     * out of band. One query and one cloud listing, whatever the number of instances.
+     */
+    async findInstanceDrift(): Promise<{ checked: number; drift: InstanceDrift[] }> {
+      const rows = await db
+        .selectFrom('instances')
+        .select(['id', 'project_id', 'vm_id', 'state', 'error'])
+        .where('deleted_at', 'is', null)
+        .where('vm_id', 'is not', null)
+        .where('state', 'in', SUPERVISED_STATES)
+        .execute();
+      if (!rows.length) return { checked: 0, drift: [] };
+      const vms = new Map((await cloudCall(() => cloud.listVms())).map((vm) => [vm.id, vm]));
+      const drift: InstanceDrift[] = [];
+      for (const row of rows) {
+        const target = stateFollowing(row.vm_id!, vms.get(row.vm_id!) ?? null);
+        if (!target || (target.state === row.state && (target.state !== 'error' || target.error === row.error))) continue;
+        drift.push({ instanceId: row.id, projectId: row.project_id, vmId: row.vm_id!, from: row.state, to: target.state, reason: target.error });
+      }
+      return { checked: rows.length, drift };
+    },
+
+    /** Starts followInstanceVm on the instance like any client; 'busy' when an operation holds it (the next round looks again). */
+    async startInstanceFollow(drift: InstanceDrift): Promise<{ operationId: string | null; outcome: 'started' | 'busy' }> {
+      const why = drift.to === 'error' ? `${drift.to}: ${drift.reason}` : drift.to;
+      try {
+        const started = await startOperation(deps, {
+          workflow: followInstanceVm,
+          args: [{ instanceId: drift.instanceId }],
+          resourceType: 'instance',
+          resourceId: String(drift.instanceId),
+          projectId: drift.projectId,
+          summary: `Instance ${drift.instanceId} (project ${drift.projectId}) follows its VM ${drift.vmId}: ${drift.from} → ${why}; seen by the instance supervisor`,
+          userId: null,
+          runTimeoutMs: 5 * 60_000,
+        });
+        return { operationId: started.operationId, outcome: 'started' };
+      } catch (err) {
+        if (err instanceof OperationInProgressError) return { operationId: err.operationId, outcome: 'busy' };
+        throw err;
+      }
+    },
+
+    /**
+     * Records the VM's state on the instance (running, stopped, or error with the reason), when the
+     * instance is in a steady state and the VM is between none; the address follows the VM too.
+     */
+    async applyVmStateToInstance({ instanceId }: InstanceRef): Promise<{ from: InstanceState; to: InstanceState; reason: string | null }> {
+      const row = await instanceRow(instanceId);
+      const unchanged = { from: row.state, to: row.state, reason: row.error };
+      if (!row.vm_id || row.deleted_at || !(SUPERVISED_STATES as readonly string[]).includes(row.state)) return unchanged;
+      const vm = await existingVm(cloud, row.vm_id);
+      const target = stateFollowing(row.vm_id, vm);
+      if (!target) return unchanged;
+      await db
+        .updateTable('instances')
+        .set({ state: target.state, error: target.error, ipv4: target.state === 'running' ? (vm?.addresses.ipv4 ?? null) : null, updated_at: new Date() })
+        .where('id', '=', instanceId)
+        .where('state', '=', row.state)
+        .execute();
+      return { from: row.state, to: target.state, reason: target.error };
     },
   };
 }

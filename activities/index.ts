@@ -5,6 +5,9 @@ import { createRuntimeActivities } from './runtimes';
 import { createAppActivities } from './apps';
 import { createFlavorActivities } from './flavors';
 import { createClusterActivities } from './clusters';
+import { createBenchActivities } from './bench';
+import { createSweepActivities } from './sweep';
+import { createWebhookActivities } from './webhooks';
 
 /** Every activity the worker registers, built from one set of dependencies. */
 export function createActivities(deps: ActivityDeps) {
@@ -15,6 +18,9 @@ export function createActivities(deps: ActivityDeps) {
     ...createAppActivities(deps),
     ...createFlavorActivities(deps),
     ...createClusterActivities(deps),
+    ...createBenchActivities(),
+    ...createSweepActivities(deps),
+    ...createWebhookActivities(deps),
   };
 }
 

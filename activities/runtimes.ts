@@ -3,6 +3,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { CloudError, type Vm } from '../cloud/contract';
 import { SR_AUTH_PURPOSE, placementOf, type RuntimeFunctionState, type RuntimeRole } from '../db/runtimes';
 import { secretKey } from '../lib/config';
+import { ownerMark } from '../lib/inventory';
 import { openSecret } from '../lib/secrets';
 import { OperationInProgressError, startOperation } from '../lib/operations';
 import { supervisorWorkflowId, type SupervisorSettings } from '../lib/runtimes';
@@ -81,6 +82,8 @@ export function createRuntimeActivities(deps: ActivityDeps) {
       SR_AUTH: openSecret(row.auth_sealed, secretKey(config), SR_AUTH_PURPOSE),
       SERVERLESS_RUNTIME_ID: String(row.id),
       ...deviceContext(row.device_info ?? {}),
+      // The mark the orphan sweeper knows the platform's VMs by (lib/inventory.ts).
+      ...ownerMark(config.WORKFLOW_ID_PREFIX, { resourceType: 'runtime', resourceId: String(row.id), projectId: row.project_id }),
     };
   }
 

@@ -48,5 +48,33 @@ export function toHttpError(err: unknown): HttpError {
     return new HttpError(err.status as ContentfulStatusCode, codes[err.status] ?? 'bad_request', err.message || fallback);
   }
   if (err instanceof SyntaxError) return badRequest('Invalid JSON');
+  const rejected = rejectedByDatabase(err);
+  if (rejected) return rejected;
   return new HttpError(500, 'internal', 'Internal server error');
+}
+
+/**
+ * Postgres data exceptions (SQLSTATE class 22) are values a client sent that the database cannot
+ * hold: a NUL character in text, a number out of range, a malformed uuid or date, text too long.
+ * They are the client's error (400), whichever surface or query met them; the statement failed, so
+ * nothing was written by it. The message names the kind of value, never the SQL.
+ */
+const DATA_EXCEPTIONS: Record<string, string> = {
+  '22021': 'text must not contain NUL characters or invalid byte sequences',
+  '22P05': 'text contains a character the database cannot store',
+  '22003': 'a number is out of range',
+  '22P02': 'a value has the wrong format',
+  '22001': 'a value is too long',
+  '22007': 'a date or time has the wrong format',
+  '22008': 'a date or time is out of range',
+  '22023': 'a value is not valid',
+  '22025': 'a value has an invalid escape sequence',
+  '2201X': 'a limit or offset is out of range',
+  '2201W': 'a limit or offset is out of range',
+};
+
+export function rejectedByDatabase(err: unknown): HttpError | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !code.startsWith('22') || !(err instanceof Error) || !('severity' in err)) return undefined;
+  return badRequest(`Invalid input: ${DATA_EXCEPTIONS[code] ?? 'a value is not valid'}`);
 }

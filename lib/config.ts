@@ -37,6 +37,49 @@ export const configSchema = z.object({
   CLOUD_WAIT_TIMEOUT_MS: z.coerce.number().int().min(1000).default(10 * 60_000),
   SESSION_TTL_SECONDS: z.coerce.number().int().min(60).default(12 * 3600),
   TRUST_PROXY: boolish.default(false),
+  // operator features (issue 12): webhook delivery retries (10 attempts over ~1 h by default), the
+  // event pump that detects closed operations and dispatches deliveries, and the worker's metrics endpoint.
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(10),
+  WEBHOOK_INITIAL_BACKOFF_MS: z.coerce.number().int().min(10).default(10_000),
+  WEBHOOK_MAX_BACKOFF_MS: z.coerce.number().int().min(10).default(20 * 60_000),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  EVENTS_POLL_MS: z.coerce.number().int().min(50).default(2000),
+  EVENTS_OVERLAP_MS: z.coerce.number().int().min(0).default(60_000),
+  EVENTS_PUMP_RUN_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
+  WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** Where the Temporal SDK's Prometheus exporter listens, read only by the worker's /metrics; a free local port when unset. */
+  WORKER_SDK_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional(),
+  // apps (NUBOMEDIA PaaS): the OAuth client its token endpoint accepts, app routes, the media-server
+  // manager address /server-ip/ answers, and the autoscaler's timing (upstream: 30 s period, 60 s cooldown, scale in at ≤ 60 points).
+  APPS_OAUTH_CLIENT_ID: z.string().min(1).default('openbatonOSClient'),
+  APPS_OAUTH_CLIENT_SECRET: z.string().min(1).default('secret'),
+  APPS_ROUTE_DOMAIN: z.string().min(1).max(200).default('apps.provisio.local'),
+  APPS_SERVER_IP: z.string().min(1).default('127.0.0.1'),
+  APPS_AUTOSCALE_PERIOD_MS: z.coerce.number().int().min(10).default(30_000),
+  APPS_AUTOSCALE_COOLDOWN_MS: z.coerce.number().int().min(0).default(60_000),
+  APPS_AUTOSCALE_LOW_MARK: z.coerce.number().min(0).default(60),
+  APPS_AUTOSCALE_TICKS_PER_RUN: z.coerce.number().int().min(1).default(120),
+  // flavors (FIWARE flavor-sync): how often the reconcile schedule compares each flavor's recorded regions
+  // with the regions' real catalogs; how long one region's install or removal keeps retrying before that
+  // region counts as failed; and simcloud's region credentials, which `npm run dev` registers its regions with.
+  FLAVORS_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(1000).default(20_000),
+  FLAVORS_REGION_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  SIMCLOUD_USERNAME: z.string().min(1).default('simcloud'),
+  SIMCLOUD_PASSWORD: z.string().min(1).default('simcloud-dev-secret'),
+  /**
+   * On SIGTERM: how long the API drains in-flight requests, and how long a worker lets running
+   * activities finish before they are cancelled and handed back to Temporal. Keep it below the
+   * orchestrator's kill timeout (Kubernetes terminationGracePeriodSeconds, Compose stop_grace_period).
+   */
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(15 * 60_000).default(20_000),
+  /** A worker's /healthz and /readyz (for Kubernetes probes and Compose health checks); unset: none. */
+  WORKER_HEALTH_PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  // reliability (issue 10): how often the instance supervisor compares every Kahu instance with its VM,
+  // how often each domain's orphan sweeper compares the database with the cloud, and how old drift must
+  // be before the sweeper acts on it (younger drift is an operation still in flight).
+  COMPUTE_SUPERVISE_INTERVAL_MS: z.coerce.number().int().min(1000).default(10_000),
+  SWEEP_INTERVAL_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
+  SWEEP_GRACE_MS: z.coerce.number().int().min(0).default(15 * 60_000),
 });
 
 export type Config = z.infer<typeof configSchema>;

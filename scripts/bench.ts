@@ -1,5 +1,9 @@
 import { printOperationsFigures, runOperationsBench } from './bench-operations';
+import { printAppsFigures, runAppsBench } from './bench-apps';
+import { printFlavorsFigures, runFlavorsBench } from './bench-flavors';
+import { printClustersFigures, runClustersBench } from './bench-clusters';
 import { runSimcloudBench } from './bench-simcloud';
+import { printScaleFigures, runScaleBench } from './bench-scale';
 
 /** `npm run bench`: every benchmark, printing figures (goals live here, not in timed test assertions). */
 const figures = await runSimcloudBench();
@@ -7,4 +11,12 @@ console.log('simcloud: 1,000 hosts and 10,000 VMs in one process (server and cli
 for (const [name, value] of Object.entries(figures)) console.log(`  ${name.padEnd(18)} ${value}`);
 console.log();
 printOperationsFigures(await runOperationsBench());
+console.log();
+printAppsFigures(await runAppsBench());
+console.log();
+printFlavorsFigures(await runFlavorsBench());
+console.log();
+printClustersFigures(await runClustersBench());
+console.log();
+printScaleFigures(await runScaleBench());
 process.exit(0);

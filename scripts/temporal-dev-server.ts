@@ -16,13 +16,38 @@ export interface TemporalDevServerOptions {
   uiPort?: number | false;
   /** SQLite file for persistence; in-memory when omitted. */
   dbFilename?: string;
+  /** With a file: WAL journal and synchronous=OFF (default true; false only to measure the difference). */
+  sqlitePragmas?: boolean;
   namespace?: string;
+  /** The server's Prometheus /metrics port (matching and persistence figures); default: a random one. */
+  metricsPort?: number;
   /** Server log level: debug, info, warn, error, never. */
   logLevel?: string;
   /** Per-line output handler; default prints with a `[temporal]` prefix. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   readyTimeoutMs?: number;
+  /**
+   * Dynamic config (`--dynamic-config-value KEY=VALUE`); merged over PLATFORM_DYNAMIC_CONFIG.
+   * `null` removes a platform default (the ceiling bench compares settings this way).
+   */
+  dynamicConfig?: Record<string, string | number | boolean | null>;
 }
+
+/**
+ * Server settings the platform runs with, measured by `npm run bench` (scripts/bench-ceiling.ts;
+ * figures in the README's "Reliability and performance"):
+ * - eager activity execution: an activity scheduled by a workflow task goes back to the same
+ *   worker in the task's reply instead of through a task queue poll (one server round trip less);
+ * - one task queue partition: the dev server has one matching host, and with the default four
+ *   partitions a task written to a partition whose pollers are all parked elsewhere waits for the
+ *   forwarder, which costs tens of milliseconds per task at low load.
+ */
+export const PLATFORM_DYNAMIC_CONFIG: Record<string, string | number | boolean> = {
+  'system.enableActivityEagerExecution': true,
+  'system.enableEagerWorkflowStart': true,
+  'matching.numTaskqueueReadPartitions': 1,
+  'matching.numTaskqueueWritePartitions': 1,
+};
 
 export interface TemporalDevServer {
   address: string;
@@ -49,13 +74,17 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
 
   const args = ['server', 'start-dev', '--ip', host, '--port', String(port), '--namespace', namespace];
   args.push('--log-level', options.logLevel ?? 'error');
+  if (options.metricsPort) args.push('--metrics-port', String(options.metricsPort));
   if (uiPort === undefined) args.push('--headless');
   else args.push('--ui-port', String(uiPort));
   if (options.dbFilename) {
     args.push('--db-filename', options.dbFilename);
-    args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
+    if (options.sqlitePragmas !== false) args.push('--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF');
   }
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries({ ...PLATFORM_DYNAMIC_CONFIG, ...options.dynamicConfig })) {
+    if (value !== null) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+  }
 
   const proc = spawnManaged('temporal', options.cliPath, args, { onLine: options.onLine, detached: true });
   const address = `${host}:${port}`;

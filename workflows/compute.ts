@@ -223,6 +223,47 @@ export async function syncHypervisors(): Promise<{ hosts: number }> {
   return { hosts };
 }
 
+/**
+ * The instance supervisor, run by the `compute/supervise` schedule: one query and one cloud
+ * listing compare every instance in a steady state with its VM, and each instance that drifted
+ * (VM crashed, host down, VM vanished, recovered, started or stopped out of band) gets a
+ * followInstanceVm operation — unless an operation holds it already; the next round looks again.
+ */
+export async function superviseInstances(): Promise<{ checked: number; drift: number; started: number; busy: number }> {
+  const progress = new Progress(['Compare instances with their VMs', 'Follow VMs']);
+  const found = await progress.run('Compare instances with their VMs', () =>
+    quick.findInstanceDrift.executeWithOptions({ ...quickCall, summary: 'Compare every instance with its VM' }, []),
+  );
+  let started = 0;
+  let busy = 0;
+  if (!found.drift.length) progress.skip('Follow VMs', `${found.checked} instances match their VMs`);
+  else {
+    await progress.run('Follow VMs', async () => {
+      for (const drift of found.drift) {
+        const r = await quick.startInstanceFollow.executeWithOptions(
+          { ...quickCall, summary: `Instance ${drift.instanceId}: ${drift.from} → ${drift.to}${drift.reason ? ` (${drift.reason})` : ''}` },
+          [drift],
+        );
+        if (r.outcome === 'started') started++;
+        else busy++;
+      }
+    });
+  }
+  progress.completed();
+  return { checked: found.checked, drift: found.drift.length, started, busy };
+}
+
+/** An operation on the instance: its recorded state follows its VM (running, stopped, or error with the reason). */
+export async function followInstanceVm({ instanceId }: InstanceInput): Promise<{ from: string; to: string; reason: string | null }> {
+  const progress = new Progress(['Follow VM'], resourceOf(instanceId));
+  const change = await progress.run('Follow VM', () =>
+    quick.applyVmStateToInstance.executeWithOptions({ ...quickCall, summary: `Record the state of instance ${instanceId}'s VM` }, [{ instanceId }]),
+  );
+  progress.note('Follow VM', change.from === change.to ? `still ${change.to}` : `${change.from} → ${change.to}${change.reason ? `: ${change.reason}` : ''}`);
+  progress.completed();
+  return change;
+}
+
 async function resyncAfterFailure(progress: Progress, instanceId: number, err: unknown): Promise<void> {
   progress.failed(isCancellation(err) ? 'cancelled' : err instanceof Error ? err.message : String(err));
   await CancellationScope.nonCancellable(() => quick.syncInstanceState({ instanceId }));

@@ -4,3 +4,6 @@ export * from './runtimes';
 export * from './apps';
 export * from './flavors';
 export * from './clusters';
+export * from './webhooks';
+export * from './bench';
+export * from './sweep';

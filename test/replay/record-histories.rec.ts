@@ -9,6 +9,11 @@ import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { computeScenario } from './scenarios/compute';
 import { runtimesScenario } from './scenarios/runtimes';
+import { reliabilityScenario } from './scenarios/reliability';
+import { appsScenario } from './scenarios/apps';
+import { flavorsScenario } from './scenarios/flavors';
+import { clustersScenario } from './scenarios/clusters';
+import { webhooksScenario } from './scenarios/webhooks';
 
 /**
  * Records test/histories: runs each domain's scenario against a real stack, then saves one
@@ -24,6 +29,11 @@ const historiesDir = path.resolve(import.meta.dirname, '../histories');
 const allScenarios: Record<string, (stack: Stack) => Promise<void>> = {
   compute: computeScenario,
   runtimes: runtimesScenario,
+  reliability: reliabilityScenario,
+  apps: appsScenario,
+  flavors: flavorsScenario,
+  clusters: clustersScenario,
+  webhooks: webhooksScenario,
 };
 const only = process.env.HISTORY_SCENARIOS?.split(',').map((s) => s.trim()).filter(Boolean);
 const scenarios = Object.entries(allScenarios).filter(([name]) => !only || only.includes(name));
