@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { VmState, Vm } from '../cloud/contract';
+import { readOwnerMark } from '../lib/inventory';
 import type { ActivityDeps } from './deps';
 import { cloudCall, existingVm, isNotFound } from './support/cloud-errors';
 import { pollUntil } from './support/poll';
@@ -70,6 +71,28 @@ export function createCloudActivities({ cloud, config }: ActivityDeps) {
         poll,
         () => `waiting for VM ${vmId} to be deleted`,
       );
+    },
+
+    /**
+     * Deletes the VMs carrying this deployment's mark for `owner` (e.g. `runtime/12`) and named
+     * `name`, and waits until they are gone: the compensation of a create whose answer was lost.
+     * The cloud made the VM, the reply never came, and the retry failed for good (or was cancelled
+     * in its backoff), so no row holds the VM's id; the mark and the name still find it. Returns
+     * the VMs it deleted.
+     */
+    async deleteMarkedVms({ owner, name }: { owner: string; name: string }): Promise<string[]> {
+      const prefix = config.WORKFLOW_ID_PREFIX;
+      const marked = (await cloudCall(() => cloud.listVms())).filter((vm) => {
+        const mark = readOwnerMark(prefix, vm.context);
+        return vm.name === name && mark !== null && `${mark.resourceType}/${mark.resourceId}` === owner;
+      });
+      for (const vm of marked) await cloudCall(() => cloud.deleteVm(vm.id));
+      await pollUntil(
+        async () => ((await Promise.all(marked.map((vm) => existingVm(cloud, vm.id)))).some(Boolean) ? undefined : true),
+        poll,
+        () => `waiting for VMs ${marked.map((vm) => vm.id).join(', ')} to be deleted`,
+      );
+      return marked.map((vm) => vm.id);
     },
 
     async waitForVolume(volumeId: string, states: Array<'available' | 'attached'>): Promise<string> {

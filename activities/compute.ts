@@ -6,6 +6,7 @@ import { OperationInProgressError, startOperation } from '../lib/operations';
 import { followInstanceVm } from '../workflows/compute';
 import type { ActivityDeps } from './deps';
 import { cloudCall, existingVm } from './support/cloud-errors';
+import { awaitRecorded } from './support/records';
 
 export interface InstanceRef {
   instanceId: number;
@@ -61,7 +62,8 @@ export function createComputeActivities(deps: ActivityDeps) {
      * crash or a lost reply return the VM created the first time instead of a second one.
      */
     async createInstanceVm({ instanceId, clientToken }: InstanceRef & { clientToken: string }): Promise<{ vmId: string; hostId: string }> {
-      const row = await instanceRow(instanceId);
+      // The first step of a create: its row may commit a moment after the run starts (support/records.ts).
+      const row = await awaitRecorded(deps, () => db.selectFrom('instances').selectAll().where('id', '=', instanceId).executeTakeFirst(), `instance ${instanceId}`);
       let hostId: string | undefined;
       if (row.hypervisor !== null) {
         const hosts = await cloudCall(() => cloud.listHosts());
@@ -164,7 +166,9 @@ export function createComputeActivities(deps: ActivityDeps) {
 
     /** Cloud volume and snapshot ids to release before the instance's VM goes. */
     async instanceCloudResources({ instanceId }: InstanceRef): Promise<{ vmId: string | null; volumeIds: string[]; snapshotIds: string[] }> {
-      const row = await instanceRow(instanceId);
+      const row = await db.selectFrom('instances').select('vm_id').where('id', '=', instanceId).executeTakeFirst();
+      // No row: a create whose request died before recording it; it owns nothing.
+      if (!row) return { vmId: null, volumeIds: [], snapshotIds: [] };
       const volumes = await db.selectFrom('instance_volumes').select('cloud_volume_id').where('instance_id', '=', instanceId).execute();
       const snapshots = await db.selectFrom('instance_snapshots').select('cloud_snapshot_id').where('instance_id', '=', instanceId).execute();
       return {
@@ -188,6 +192,12 @@ export function createComputeActivities(deps: ActivityDeps) {
 
     async createInstanceSnapshot({ instanceId, name, clientToken }: InstanceRef & { name: string; clientToken: string }): Promise<string> {
       const vmId = await vmIdOf(instanceId);
+      // The first step of a create: its row may commit a moment after the run starts (support/records.ts).
+      await awaitRecorded(
+        deps,
+        () => db.selectFrom('instance_snapshots').select('name').where('instance_id', '=', instanceId).where('name', '=', name).executeTakeFirst(),
+        `snapshot ${name} of instance ${instanceId}`,
+      );
       const snapshot = await cloudCall(() => cloud.createSnapshot({ clientToken, vmId, name }));
       await db
         .updateTable('instance_snapshots')
@@ -209,14 +219,19 @@ export function createComputeActivities(deps: ActivityDeps) {
     /** Creates the volume (blank, or imported from the upload) attached to the instance's VM. */
     async createInstanceVolume({ instanceId, name, clientToken }: InstanceRef & { name: string; clientToken: string }): Promise<string> {
       const vmId = await vmIdOf(instanceId);
-      const volume = await db
-        .selectFrom('instance_volumes')
-        .leftJoin('uploads', 'uploads.id', 'instance_volumes.upload_id')
-        .select(['instance_volumes.size', 'instance_volumes.type', 'uploads.content'])
-        .where('instance_id', '=', instanceId)
-        .where('name', '=', name)
-        .executeTakeFirst();
-      if (!volume) throw ApplicationFailure.nonRetryable(`volume ${name} of instance ${instanceId} does not exist`, 'NotFound');
+      // The first step of a create: its row may commit a moment after the run starts (support/records.ts).
+      const volume = await awaitRecorded(
+        deps,
+        () =>
+          db
+            .selectFrom('instance_volumes')
+            .leftJoin('uploads', 'uploads.id', 'instance_volumes.upload_id')
+            .select(['instance_volumes.size', 'instance_volumes.type', 'uploads.content'])
+            .where('instance_id', '=', instanceId)
+            .where('name', '=', name)
+            .executeTakeFirst(),
+        `volume ${name} of instance ${instanceId}`,
+      );
       const created = await cloudCall(() =>
         cloud.createVolume({
           clientToken,

@@ -6,10 +6,11 @@ import { secretKey } from '../lib/config';
 import { ownerMark } from '../lib/inventory';
 import { openSecret } from '../lib/secrets';
 import { OperationInProgressError, startOperation } from '../lib/operations';
-import { supervisorWorkflowId, type SupervisorSettings } from '../lib/runtimes';
+import { runtimeVmName, supervisorWorkflowId, type SupervisorSettings } from '../lib/runtimes';
 import { recoverRuntime } from '../workflows/runtimes';
 import type { ActivityDeps } from './deps';
 import { cloudCall, existingVm } from './support/cloud-errors';
+import { awaitRecorded } from './support/records';
 
 export interface RuntimeRef {
   runtimeId: number;
@@ -99,14 +100,15 @@ export function createRuntimeActivities(deps: ActivityDeps) {
      * SCHEDULING as placement. The client token makes a retry return the VM created the first time.
      */
     async createRuntimeVm({ runtimeId, role, clientToken }: RuntimeFunctionRef & { clientToken: string }): Promise<string> {
-      const row = await runtimeRow(runtimeId);
+      // The first step of a create: its rows may commit a moment after the run starts (support/records.ts).
+      const row = await awaitRecorded(deps, () => db.selectFrom('runtimes').selectAll().where('id', '=', runtimeId).executeTakeFirst(), `serverless runtime ${runtimeId}`);
       const fn = await functionRow(runtimeId, role);
       const { requirements, rank } = placementOf(row.scheduling ?? {});
       const context = await contextOf(runtimeId);
       const vm = await cloudCall(() =>
         cloud.createVm({
           clientToken,
-          name: `sr-${runtimeId}-${role.toLowerCase()}`,
+          name: runtimeVmName(runtimeId, role),
           cpu: fn.cpu,
           memoryMb: fn.memory,
           diskMb: fn.disk_size,

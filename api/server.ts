@@ -6,15 +6,26 @@ import { createDb } from '../db/connection';
 import { migrateToLatest } from '../db/migrate';
 import { seedDefaults } from '../db/seed';
 import { SimcloudClient } from '../cloud/simcloud-client';
+import { startOperationRecovery } from '../lib/operations';
+import { acquireProcessLease } from '../lib/process-lease';
+import { assertNoTestCrashOutsideTests } from '../lib/test-crash';
 import { createApp } from './app';
+import { beginDrain } from './operations/await';
 import { connectTemporal } from './temporal';
 
 const config = loadConfigOrExit();
+assertNoTestCrashOutsideTests(config.PROVISIO_ENV);
 const logger = createLogger('api', config.LOG_LEVEL);
 const db = createDb(requireDatabaseUrl(config));
 await migrateToLatest(db);
 await seedDefaults(db, config);
 const temporal = await connectTemporal(config);
+/**
+ * Crash safety: this process's lease (held until it dies, so others know at once when it has) and
+ * the recovery of operation starts that dead processes left behind (lib/operations.ts).
+ */
+const lease = await acquireProcessLease(requireDatabaseUrl(config), 'api', logger);
+const stopRecovery = startOperationRecovery({ config, db, temporal, logger });
 const app = createApp({ config, db, temporal, logger, cloud: new SimcloudClient(config.SIMCLOUD_URL) });
 
 /**
@@ -73,6 +84,8 @@ async function shutdown(signal: string) {
   stopping = true;
   draining = true;
   logger.info({ signal, inFlight: inFlight.size, graceMs: config.SHUTDOWN_GRACE_MS }, 'api draining');
+  // Synchronous waits answer 202 with the operation link before the grace period cuts them off.
+  beginDrain(Date.now() + config.SHUTDOWN_GRACE_MS - Math.max(250, Math.min(2_000, config.SHUTDOWN_GRACE_MS * 0.2)));
   for (const res of inFlight) if (!res.headersSent) res.setHeader('connection', 'close');
   server.closeIdleConnections();
   const cut = await drain(config.SHUTDOWN_GRACE_MS);
@@ -80,6 +93,8 @@ async function shutdown(signal: string) {
   else logger.info('drained');
   server.close();
   server.closeAllConnections();
+  await stopRecovery();
+  await lease.release();
   await temporal.connection.close().catch(() => {});
   await db.destroy().catch(() => {});
   process.exit(0);

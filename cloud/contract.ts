@@ -62,6 +62,15 @@ export type DeploymentState = Deployment['state'];
 export type Pod = z.infer<typeof podSchema>;
 export type PodState = Pod['state'];
 export type Service = z.infer<typeof serviceSchema>;
+/**
+ * Which deployments a listing answers. `label` is `KEY=VALUE` (that label with that value) or
+ * `KEY` (that label, any value): e.g. the platform's ownership mark (lib/inventory.ts).
+ */
+export interface DeploymentFilter {
+  region?: string;
+  spreadGroup?: string;
+  label?: string;
+}
 /** Lines of a build or pod log from an offset; `done` once no line will follow. */
 export type LogChunk = z.infer<typeof logChunkSchema>;
 export interface LogRead {
@@ -77,6 +86,10 @@ export type CreateBuildRequest = z.input<typeof createBuildBody>;
 export type Build = z.infer<typeof buildSchema>;
 export type BuildState = Build['state'];
 export type Image = z.infer<typeof imageSchema>;
+/** Which builds a listing answers; `label` as for deployments. */
+export interface BuildFilter {
+  label?: string;
+}
 
 // ---- region flavor catalogs
 
@@ -170,7 +183,7 @@ export interface CloudBackend {
    */
   createDeployment(req: CreateDeploymentRequest): Promise<Deployment>;
   getDeployment(id: string): Promise<Deployment>;
-  listDeployments(filter?: { region?: string; spreadGroup?: string }): Promise<Deployment[]>;
+  listDeployments(filter?: DeploymentFilter): Promise<Deployment[]>;
   /** Adds pods (all or none, like create) or removes the newest ones. */
   scaleDeployment(id: string, replicas: number): Promise<Deployment>;
   /** Idempotent: releases every pod's capacity and address, and the service. */
@@ -182,6 +195,8 @@ export interface CloudBackend {
   /** Starts a build: clone, then the Dockerfile's steps; the build log tells each. */
   createBuild(req: CreateBuildRequest): Promise<Build>;
   getBuild(id: string): Promise<Build>;
+  /** Builds not deleted (finished ones included, until deleted). */
+  listBuilds(filter?: BuildFilter): Promise<Build[]>;
   /** Stops a queued or running build (state 'cancelled'); a finished build is returned as is. */
   cancelBuild(id: string): Promise<Build>;
   /** Idempotent: removes the build and its image. */

@@ -1,6 +1,6 @@
 /**
  * What the serverless-runtimes API, workflows and activities share: the supervisor's settings
- * (workflow arguments) and its workflow ID.
+ * (workflow arguments), its workflow ID, and the name a function's VM is created with.
  */
 
 /** How often the supervisor polls and how long one of its runs lasts; workflow arguments, from the API's settings. */
@@ -19,3 +19,6 @@ export interface SupervisorSettings {
 
 /** The supervisor of a runtime runs beside its operations (`runtime/<id>`), under its own ID. */
 export const supervisorWorkflowId = (prefix: string, runtimeId: number) => `${prefix}runtime/${runtimeId}/supervisor`;
+
+/** The name a function's VM is created with (an update may rename it later); with the owner mark, it finds a VM whose create answer was lost. */
+export const runtimeVmName = (runtimeId: number, role: string) => `sr-${runtimeId}-${role.toLowerCase()}`;

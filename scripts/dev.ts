@@ -16,6 +16,10 @@
 import path from 'node:path';
 import fs from 'node:fs/promises';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../db/embedded';
+import { SimcloudClient } from '../cloud/simcloud-client';
+import { createDb } from '../db/connection';
+import { registerSimcloudRegions } from '../db/seeds/flavor-infrastructures';
+import { loadConfig } from '../lib/config';
 import { ensureTemporalCli } from './install-temporal';
 import {
   isPortFree,
@@ -260,6 +264,29 @@ async function waitForReady(url: string): Promise<void> {
   }
 }
 
+/** The flavor API's infrastructures: simcloud's regions, registered once simcloud answers (idempotent). */
+async function registerFlavorRegions(env: NodeJS.ProcessEnv): Promise<void> {
+  let db: ReturnType<typeof createDb> | undefined;
+  try {
+    const config = loadConfig(env);
+    db = createDb(config.DATABASE_URL!);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const names = await registerSimcloudRegions(db, config, new SimcloudClient(config.SIMCLOUD_URL));
+        if (names.length) say(`flavor API: registered simcloud regions ${names.join(', ')} as infrastructures`);
+        return;
+      } catch (err) {
+        if (attempt >= 20 || shuttingDown) throw err;
+        await sleep(500);
+      }
+    }
+  } catch (err) {
+    warn(`flavor API: could not register simcloud's regions: ${err instanceof Error ? err.message : String(err)}`);
+  } finally {
+    await db?.destroy();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main() {
@@ -306,6 +333,7 @@ async function main() {
   const apiUrl = `http://${HOST}:${apiPort}`;
   await waitForReady(`${apiUrl}/readyz`);
   if (shuttingDown) return;
+  await registerFlavorRegions(env);
 
   const lines = [
     '',

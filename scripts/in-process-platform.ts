@@ -13,6 +13,7 @@ import { loadConfig, type Config } from '../lib/config';
 import { createLogger } from '../lib/logger';
 import { withArgs } from '../lib/operations';
 import { createPlatformWorker } from '../worker/factory';
+import { ensureFlavorReconcileSchedule } from '../worker/schedules';
 
 export interface InProcessPlatformOptions {
   /** An empty database of its own; migrated and seeded here. */
@@ -84,6 +85,9 @@ export async function startInProcessPlatform(opts: InProcessPlatformOptions) {
     };
   }
 
+  // The flavor reconcile schedule only for a platform that asks for it (tests of drift repair).
+  const flavorReconcile = opts.config?.FLAVORS_RECONCILE_INTERVAL_MS ? await ensureFlavorReconcileSchedule(temporal, config) : undefined;
+
   return {
     app,
     db,
@@ -105,6 +109,7 @@ export async function startInProcessPlatform(opts: InProcessPlatformOptions) {
       );
     },
     async stop() {
+      await flavorReconcile?.delete();
       await worker?.stop();
       await connection.close();
       await simcloud.close();

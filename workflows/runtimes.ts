@@ -7,6 +7,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   sleep,
@@ -16,7 +17,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { RecoveryStep } from '../activities/runtimes';
-import type { SupervisorSettings } from '../lib/runtimes';
+import { runtimeVmName, type SupervisorSettings } from '../lib/runtimes';
 import type { RuntimeRole } from '../db/runtimes';
 import { cloudWait, quickCall, recordCall } from './support/activity-options';
 import { Progress } from './support/progress';
@@ -76,6 +77,13 @@ export interface SuperviseRuntimeInput {
 }
 
 const resourceOf = (runtimeId: number) => `runtime/${runtimeId}`;
+
+/**
+ * createRuntime's compensation also deletes a VM the cloud made whose id was never recorded (a
+ * create whose answer was lost, then refused or cancelled; found by `npm run chaos`). Histories
+ * recorded before it replay without the marker.
+ */
+const UNRECORDED_VM_PATCH = 'compensate-unrecorded-vm';
 
 /** Deterministic per run and step: a retried or replayed step reuses it, so the cloud creates once. */
 function clientToken(step: string): string {
@@ -158,6 +166,13 @@ export async function createRuntime({ runtimeId, roles, supervisor }: CreateRunt
           saga.add(`Create ${role} VM`, async () => {
             const vmId = await record.runtimeVmId({ runtimeId, role });
             if (vmId) await wait.deleteVm.executeWithOptions({ ...cloudWait, summary: `Delete VM ${vmId} (${role})` }, [vmId]);
+            else if (patched(UNRECORDED_VM_PATCH)) {
+              // No id recorded: the create may still have made the VM (its answer lost, the retry refused or cancelled).
+              const name = runtimeVmName(runtimeId, role);
+              await wait.deleteMarkedVms.executeWithOptions({ ...cloudWait, summary: `Delete VM ${name} if the cloud made it` }, [
+                { owner: resourceOf(runtimeId), name },
+              ]);
+            }
             await record.forgetRuntimeVm({ runtimeId, role });
           });
           const vmId = await progress.run(`Create ${role} VM`, () =>

@@ -1,6 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import type { CreateDeploymentRequest } from '../../cloud/contract';
 import { CONTAINER_SIZE, injectedEnv, type EnvVar, type PodRef, type PortSpec } from '../../db/apps';
+import { ownerMark } from '../../lib/inventory';
 import type { ActivityDeps } from '../deps';
 import { cloudCall } from '../support/cloud-errors';
 import { pollUntil } from '../support/poll';
@@ -23,6 +24,8 @@ function partDeployment(part: {
   env: EnvVar[];
   namespace: string;
   routeHost: string;
+  /** The owner mark (lib/inventory.ts): the orphan sweeper tells the app's objects apart by it. */
+  labels: Record<string, string>;
 }): CreateDeploymentRequest {
   return {
     clientToken: part.clientToken,
@@ -34,12 +37,16 @@ function partDeployment(part: {
     env: Object.fromEntries(part.env.map((v) => [v.name, v.value])),
     spreadGroup: part.osName,
     service: { name: `${part.osName}-svc`, namespace: part.namespace, routeHost: part.routeHost },
+    labels: part.labels,
   };
 }
 
 /** An app's image build and its container deployments (the app's and its supporting services'). */
 export function createAppDeploymentActivities({ db, cloud, config }: ActivityDeps) {
   const poll = config.CLOUD_POLL_MS;
+  /** Owned by the app (labels of its build and deployments), as its media-server VMs are (context). */
+  const ownedBy = (app: { id: string; project_id: string }) =>
+    ownerMark(config.WORKFLOW_ID_PREFIX, { resourceType: 'app', resourceId: app.id, projectId: app.project_id });
 
   async function appRow(appId: string) {
     const row = await db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
@@ -73,7 +80,7 @@ export function createAppDeploymentActivities({ db, cloud, config }: ActivityDep
     /** Starts building the app's image from its git repository (a real clone, then the Dockerfile's steps). */
     async startAppBuild({ appId, clientToken }: AppRef & { clientToken: string }): Promise<string> {
       const app = await appRow(appId);
-      const build = await cloudCall(() => cloud.createBuild({ clientToken, name: app.os_name, gitUrl: app.git_url }));
+      const build = await cloudCall(() => cloud.createBuild({ clientToken, name: app.os_name, gitUrl: app.git_url, labels: ownedBy(app) }));
       await db.updateTable('apps').set({ build_id: build.id, build_log: null, updated_at: new Date() }).where('id', '=', appId).execute();
       return build.id;
     },
@@ -122,6 +129,7 @@ export function createAppDeploymentActivities({ db, cloud, config }: ActivityDep
           env: unsealEnv(config, service.env_sealed),
           namespace: app.project_id,
           routeHost: service.route,
+          labels: ownedBy(app),
         }),
       );
     },
@@ -142,6 +150,7 @@ export function createAppDeploymentActivities({ db, cloud, config }: ActivityDep
           env: injectedEnv(services, app.project_id),
           namespace: app.project_id,
           routeHost: app.route,
+          labels: ownedBy(app),
         }),
       );
     },

@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Updateable } from 'kysely';
 import type { Pod } from '../../cloud/contract';
 import type { ClusterNodesTable } from '../../db/clusters';
+import { ownerMark } from '../../lib/inventory';
 import type { ActivityDeps } from '../deps';
 import { cloudCall, isNotFound } from '../support/cloud-errors';
 import { pollUntil } from '../support/poll';
@@ -71,6 +72,7 @@ export function createClusterNodeActivities({ db, cloud, config }: ActivityDeps)
     async placeClusterNodes({ clusterId, clientToken }: ClusterRef & { clientToken: string }): Promise<{ region: string; placed: number }> {
       await recordStatus(db, clusterId, 'scheduling');
       const region = await regionOf(clusterId);
+      const { project_id: projectId } = await db.selectFrom('clusters').select('project_id').where('id', '=', clusterId).executeTakeFirstOrThrow();
       const nodes = await db.selectFrom('cluster_nodes').selectAll().where('cluster_id', '=', clusterId).orderBy('ordinal').execute();
       const placements = await Promise.allSettled(
         nodes.map(async (node) => {
@@ -86,6 +88,8 @@ export function createClusterNodeActivities({ db, cloud, config }: ActivityDeps)
                 region,
                 spreadGroup: spreadGroupOf(clusterId),
                 env: { NODE_NAME: node.name },
+                // The owner mark (lib/inventory.ts): the orphan sweeper tells the cluster's deployments apart by it.
+                labels: ownerMark(config.WORKFLOW_ID_PREFIX, { resourceType: 'cluster', resourceId: String(clusterId), projectId }),
               }),
             );
             await setNode(clusterId, node.name, { status: 'queued', deployment_id: deployment.id });

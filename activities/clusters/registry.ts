@@ -3,6 +3,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { clusterDn, clusterIdOf, type ClusterStatus } from '../../db/clusters';
 import type { Database } from '../../db/schema';
 import type { ActivityDeps } from '../deps';
+import { awaitRecorded } from '../support/records';
 import { splitProperties } from './document';
 import { renderClusterDocument, TemplateError } from './template';
 
@@ -35,7 +36,8 @@ async function stopRemainder(tx: Transaction<Database>, clusterId: number): Prom
 }
 
 /** The cluster's state in Postgres: registration (the rendered template), statuses, the end of a launch or a destroy. */
-export function createClusterRegistryActivities({ db }: ActivityDeps) {
+export function createClusterRegistryActivities(deps: ActivityDeps) {
+  const { db } = deps;
   async function clusterRow(clusterId: number) {
     const row = await db.selectFrom('clusters').selectAll().where('id', '=', clusterId).executeTakeFirst();
     if (!row) throw ApplicationFailure.nonRetryable(`cluster ${clusterId} does not exist`, 'NotFound');
@@ -49,7 +51,8 @@ export function createClusterRegistryActivities({ db }: ActivityDeps) {
      * document, fails the launch for good (InvalidTemplate) with the reason.
      */
     async registerCluster({ clusterId }: ClusterRef): Promise<{ nodes: string[] }> {
-      const cluster = await clusterRow(clusterId);
+      // The first step of a launch: its row may commit a moment after the run starts (support/records.ts).
+      const cluster = await awaitRecorded(deps, () => db.selectFrom('clusters').selectAll().where('id', '=', clusterId).executeTakeFirst(), `cluster ${clusterId}`);
       const product = await db
         .selectFrom('cluster_products')
         .select(['template', 'template_type'])

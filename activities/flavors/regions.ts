@@ -4,6 +4,7 @@ import { regionEndpointOf } from '../../db/flavors';
 import type { RegionFlavorSpec } from '../../workflows/flavors';
 import { FLAVOR_FAILURES } from '../../workflows/flavors/names';
 import type { ActivityDeps } from '../deps';
+import { awaitRecorded } from '../support/records';
 
 /** How each cloud error code reads as a region's failure; only the retryable ones are tried again. */
 const REGION_FAILURES: Record<CloudErrorCode, { type: string; says: string }> = {
@@ -31,7 +32,8 @@ async function regionCall<T>(region: string, call: () => Promise<T>): Promise<T>
 }
 
 /** Calls to the regions' own flavor catalogs, with each region's stored credentials (opened here, never returned). */
-export function createRegionActivities({ db, cloud, config }: ActivityDeps) {
+export function createRegionActivities(deps: ActivityDeps) {
+  const { db, cloud, config } = deps;
   async function catalogOf(region: string): Promise<RegionFlavorCatalog> {
     const infrastructure = await db.selectFrom('flavor_infrastructures').selectAll().where('name', '=', region).executeTakeFirst();
     if (!infrastructure) throw ApplicationFailure.nonRetryable(`${region} is not a registered infrastructure`, FLAVOR_FAILURES.notFound);
@@ -41,8 +43,11 @@ export function createRegionActivities({ db, cloud, config }: ActivityDeps) {
   return {
     /** Puts a catalog flavor into a region under the flavor's own id, so a repeat returns the one created first. */
     async installFlavorInRegion({ flavorId, region }: { flavorId: string; region: string }): Promise<void> {
-      const flavor = await db.selectFrom('flavors').selectAll().where('id', '=', flavorId).executeTakeFirst();
-      if (!flavor) throw ApplicationFailure.nonRetryable(`flavor ${flavorId} no longer exists`, FLAVOR_FAILURES.notFound);
+      // The first step of a create with nodes: its row may commit a moment after the run starts (support/records.ts).
+      const flavor = await awaitRecorded(deps, () => db.selectFrom('flavors').selectAll().where('id', '=', flavorId).executeTakeFirst(), `flavor ${flavorId}`).catch((err: unknown) => {
+        if (err instanceof ApplicationFailure && err.type === 'NotFound') throw ApplicationFailure.nonRetryable(`flavor ${flavorId} no longer exists`, FLAVOR_FAILURES.notFound);
+        throw err;
+      });
       const catalog = await catalogOf(region);
       const { id, name, vcpus, ram, disk, swap } = flavor;
       await regionCall(region, () => catalog.createFlavor({ id, name, vcpus, ram, disk, swap }));

@@ -9,7 +9,10 @@ import { appView, type AppRow, type MediaServerRow, type ServiceRow } from './vi
 export interface PaasScope {
   projectId: string;
   role: Role;
-  /** Upstream's "admin project": a caller acting in project `admin` sees every project's apps. */
+  /**
+   * Upstream's "admin project": a global admin acting in project `admin` sees every project's apps.
+   * Only a global admin: anyone may create a project, so naming one `admin` grants nothing.
+   */
   allProjects: boolean;
 }
 
@@ -31,7 +34,7 @@ export function projectScope(deps: AppDeps): MiddlewareHandler<PaasEnv> {
     const role = await projectRole(deps.db, principal, projectId);
     if (!role) throw paasError(404, `Project with id ${projectId} was not found`);
     if (role === 'guest' && c.req.method !== 'GET' && c.req.method !== 'HEAD') throw paasError(403, 'Guest is only allowed to execute GET');
-    c.set('scope', { projectId, role, allProjects: projectId === ADMIN_PROJECT });
+    c.set('scope', { projectId, role, allProjects: projectId === ADMIN_PROJECT && principal.isAdmin });
     await next();
   };
 }

@@ -39,6 +39,24 @@ export interface ViewOptions {
 
 export const MASK = '******';
 
+/**
+ * The git URL as answered: credentials in it masked (an http(s) user, often the token itself, and
+ * any password), as simcloud's builds do; the build clones with the URL as given.
+ */
+export function shownGitUrl(raw: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return raw; // scp-like `user@host:path`: a login, no secret
+  }
+  const web = u.protocol === 'http:' || u.protocol === 'https:';
+  if (!u.password && !(web && u.username)) return raw;
+  if (u.password) u.password = MASK;
+  if (web && u.username) u.username = MASK;
+  return u.toString();
+}
+
 export function mediaServerView(h: MediaServerRow): { floatingIp?: string; hostname: string; id: string; status: MediaServerRow['status'] } {
   return { ...(h.floating_ip ? { floatingIp: h.floating_ip } : {}), hostname: h.hostname, id: h.id, status: h.status };
 }
@@ -57,7 +75,7 @@ export function appView(config: Config, app: AppRow, services: ServiceRow[], hos
     envVars,
     error: app.status === 'FAILED' ? app.error : null,
     flavor: app.flavor,
-    gitURL: app.git_url,
+    gitURL: shownGitUrl(app.git_url),
     id: app.id,
     mediaServerGroup: { hosts: hosts.map(mediaServerView), id: app.media_server_group_id, nsdID: app.nsd_id, nsrID: app.nsr_id },
     name: app.name,

@@ -6,16 +6,30 @@ import { clusterError, notFound } from './errors';
 
 /**
  * Who may do what. Products are a catalog shared by the platform: any token reads it, global
- * admins and managers (of any project, or of the token's project when it is scoped) change it.
- * Clusters belong to the user who launched them, in the project of the launch: nobody else sees
- * them (global admins excepted), and a project-scoped token sees only that project's.
+ * admins and the admins and managers of their default project change it. Clusters belong to the
+ * user who launched them, in the project of the launch: nobody else sees them (global admins
+ * excepted), and a project-scoped token sees only that project's.
  */
 
+/**
+ * Only the default project counts, which only a global admin assigns: anyone may create a project
+ * and administer it, so a role there must not reach the catalog every project shares. A token
+ * scoped to another project narrows, never widens.
+ */
 export async function requireCatalogManager(db: Db, principal: Principal): Promise<void> {
   if (principal.isAdmin) return;
-  let q = db.selectFrom('memberships').select('project_id').where('user_id', '=', principal.userId).where('role', 'in', ['admin', 'manager']);
-  if (principal.tokenProjectId) q = q.where('project_id', '=', principal.tokenProjectId);
-  if (!(await q.executeTakeFirst())) throw clusterError(403, 'forbidden', 'registering or changing products needs the admin or manager role');
+  const projectId = principal.defaultProjectId;
+  const manages =
+    !!projectId &&
+    (!principal.tokenProjectId || principal.tokenProjectId === projectId) &&
+    !!(await db
+      .selectFrom('memberships')
+      .select('project_id')
+      .where('user_id', '=', principal.userId)
+      .where('project_id', '=', projectId)
+      .where('role', 'in', ['admin', 'manager'])
+      .executeTakeFirst());
+  if (!manages) throw clusterError(403, 'forbidden', 'registering or changing products needs the admin or manager role in your default project');
 }
 
 /** The project a launch lands in: the token's, else the user's default one, where they are at least a member. */

@@ -2,9 +2,10 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { sql } from 'kysely';
 import { CLUSTER_RESOURCE_TYPE, clusterLabel, type ProductOptions } from '../../db/clusters';
-import { operationLink, startOperation } from '../../lib/operations';
+import { operationLink } from '../../lib/operations';
 import { launchCluster } from '../../workflows/clusters';
 import type { AppDeps, AppEnv } from '../deps';
+import { startRecorded } from '../operations/recorded';
 import { launchProject, loadProduct, visibleClusters } from './access';
 import { readJson } from './body';
 import { clusterError, notFound } from './errors';
@@ -57,45 +58,47 @@ export function registerLaunchRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
       }
       const options = mergeOptions(product.options, requested);
 
-      const cluster = await deps.db.transaction().execute(async (tx) => {
-        const { last_number } = await tx
-          .insertInto('cluster_counters')
-          .values({ owner_id: principal.userId, product: name, version, last_number: 1 })
-          .onConflict((oc) => oc.columns(['owner_id', 'product', 'version']).doUpdateSet({ last_number: sql`cluster_counters.last_number + 1` }))
-          .returning('last_number')
-          .executeTakeFirstOrThrow();
-        return tx
-          .insertInto('clusters')
-          .values({
-            owner_id: principal.userId,
-            owner_name: principal.username,
-            project_id: projectId,
-            product: name,
-            version,
-            number: last_number,
-            status: 'pending',
-            options: JSON.stringify(options),
-          })
-          .returning(['id', 'queue_id', 'number'])
-          .executeTakeFirstOrThrow();
+      const queued = (queueId: string) => `${BASE_PATH}/queue/${queueId}`;
+      // The cluster row, the operation and the answer a retry gets commit together, or not at all (api/operations/recorded.ts).
+      const { value: cluster, operationId } = await startRecorded(c, deps, {
+        records: async (tx) => {
+          const { last_number } = await tx
+            .insertInto('cluster_counters')
+            .values({ owner_id: principal.userId, product: name, version, last_number: 1 })
+            .onConflict((oc) => oc.columns(['owner_id', 'product', 'version']).doUpdateSet({ last_number: sql`cluster_counters.last_number + 1` }))
+            .returning('last_number')
+            .executeTakeFirstOrThrow();
+          return tx
+            .insertInto('clusters')
+            .values({
+              owner_id: principal.userId,
+              owner_name: principal.username,
+              project_id: projectId,
+              product: name,
+              version,
+              number: last_number,
+              status: 'pending',
+              options: JSON.stringify(options),
+            })
+            .returning(['id', 'queue_id', 'number'])
+            .executeTakeFirstOrThrow();
+        },
+        workflow: launchCluster,
+        operation: (cluster) => {
+          const label = clusterLabel({ owner: principal.username, product: name, version, number: cluster.number });
+          return {
+            args: [{ clusterId: cluster.id, label }],
+            resourceType: CLUSTER_RESOURCE_TYPE,
+            resourceId: String(cluster.id),
+            projectId,
+            summary: `Launch cluster ${label} (project ${projectId})`,
+            userId: principal.userId,
+          };
+        },
+        answer: (cluster, operationId) =>
+          c.json({ url: queued(cluster.queue_id) }, 202, { Location: queued(cluster.queue_id), 'Operation-Location': operationLink(operationId) }),
       });
-      const label = clusterLabel({ owner: principal.username, product: name, version, number: cluster.number });
-      let operationId: string;
-      try {
-        ({ operationId } = await startOperation(deps, {
-          workflow: launchCluster,
-          args: [{ clusterId: cluster.id, label }],
-          resourceType: CLUSTER_RESOURCE_TYPE,
-          resourceId: String(cluster.id),
-          projectId,
-          summary: `Launch cluster ${label} (project ${projectId})`,
-          userId: principal.userId,
-        }));
-      } catch (e) {
-        await deps.db.deleteFrom('clusters').where('id', '=', cluster.id).execute(); // the number stays used: ids are never reused
-        throw e;
-      }
-      const url = `${BASE_PATH}/queue/${cluster.queue_id}`;
+      const url = queued(cluster.queue_id);
       return c.json({ url }, 202, { Location: url, 'Operation-Location': operationLink(operationId) });
     },
   );

@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
-import { operationLink, startOperation } from '../../lib/operations';
+import { operationLink } from '../../lib/operations';
+import { startRecorded } from '../operations/recorded';
 import { waitForOutcome } from '../operations/wait-for-outcome';
 import type { AppDeps, AppEnv } from '../deps';
 import { conflict, notFound } from '../errors';
@@ -51,39 +52,38 @@ export function registerSnapshotRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps):
     if (!row.vm_id || row.state === 'building' || row.state === 'deleting') throw conflict(`instance ${n} is ${row.state}; it can be snapshotted once built`);
     const profile = await deps.db.selectFrom('compute_profiles').select('network').where('name', '=', row.profile).executeTakeFirst();
     const volumes = await deps.db.selectFrom('instance_volumes').selectAll().where('instance_id', '=', n).where('state', '=', 'attached').execute();
-    const inserted = await deps.db
-      .insertInto('instance_snapshots')
-      .values({
-        instance_id: n,
-        name,
-        state: 'creating',
-        cloud_snapshot_id: null,
-        profile: profileUri(row.profile),
-        size: sizeUri(row.size),
-        network: JSON.stringify(profile?.network ?? {}),
-        storage: JSON.stringify(storageView(volumes)),
-      })
-      .onConflict((oc) => oc.columns(['instance_id', 'name']).doNothing())
-      .returning('name')
-      .executeTakeFirst();
-    if (!inserted) throw conflict(`name: instance ${n} already has a snapshot named '${name}'`);
-
-    let started;
-    try {
-      started = await startOperation(deps, {
-        workflow: createSnapshot,
+    const location = `${base}/instance/${n}/snapshot/${name}/`;
+    // The snapshot row, the operation and the answer a retry gets commit together, or not at all (api/operations/recorded.ts).
+    const started = await startRecorded(c, deps, {
+      records: async (tx) => {
+        const inserted = await tx
+          .insertInto('instance_snapshots')
+          .values({
+            instance_id: n,
+            name,
+            state: 'creating',
+            cloud_snapshot_id: null,
+            profile: profileUri(row.profile),
+            size: sizeUri(row.size),
+            network: JSON.stringify(profile?.network ?? {}),
+            storage: JSON.stringify(storageView(volumes)),
+          })
+          .onConflict((oc) => oc.columns(['instance_id', 'name']).doNothing())
+          .returning('name')
+          .executeTakeFirst();
+        if (!inserted) throw conflict(`name: instance ${n} already has a snapshot named '${name}'`);
+      },
+      workflow: createSnapshot,
+      operation: () => ({
         args: [{ instanceId: n, name }],
         resourceType: 'instance',
         resourceId: String(n),
         projectId,
         summary: `Snapshot instance ${n} as ${name} (project ${projectId})`,
         userId: c.get('principal').userId,
-      });
-    } catch (err) {
-      await deps.db.deleteFrom('instance_snapshots').where('instance_id', '=', n).where('name', '=', name).execute();
-      throw err;
-    }
-    const location = `${base}/instance/${n}/snapshot/${name}/`;
+      }),
+      answer: (_, operationId) => c.json({ message: 'snapshot in progress', operation: operationLink(operationId) }, 202, { Location: location }),
+    });
     const outcome = await waitForOutcome(c, deps, started);
     const body = { message: outcome ? 'snapshot created' : 'snapshot in progress', operation: operationLink(started.operationId) };
     return c.json(body, outcome ? 200 : 202, { Location: location });

@@ -1,5 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { operationLink, startOperation } from '../../lib/operations';
+import { startRecorded } from '../operations/recorded';
 import { waitForOutcome } from '../operations/wait-for-outcome';
 import type { AppDeps, AppEnv } from '../deps';
 import { badRequest, conflict, HttpError, notFound } from '../errors';
@@ -62,69 +63,66 @@ export function registerStorageRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps): 
 
     let size = form.size ?? 0;
     let type = form.type ?? 'qcow2';
-    let uploadId: string | null = null;
+    let image: { content: Buffer; filename: string } | undefined;
     if (form.file) {
       if (form.file.size > MAX_UPLOAD_BYTES) throw new HttpError(413, 'too_large', `file: larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`);
       const content = Buffer.from(await form.file.arrayBuffer());
-      const image = inspectDiskImage(content, form.type);
-      size = image.sizeMb;
-      type = image.type;
-      const upload = await deps.db
-        .insertInto('uploads')
-        .values({ project_id: projectId, filename: form.file.name || 'upload', content, size_bytes: content.length })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      uploadId = upload.id;
+      const inspected = inspectDiskImage(content, form.type);
+      size = inspected.sizeMb;
+      type = inspected.type;
+      image = { content, filename: form.file.name || 'upload' };
     }
 
-    const inserted = await deps.db.transaction().execute(async (tx) => {
-      const existing = await tx.selectFrom('instance_volumes').select(['name', 'order']).where('instance_id', '=', n).execute();
-      if (existing.some((v) => v.name === form.name)) return false;
-      await tx
-        .insertInto('instance_volumes')
-        .values({
-          instance_id: n,
-          name: form.name,
-          size,
-          bootable: form.bootable ?? false,
-          bus: '',
-          guest_iface: form['guest-iface'] ?? 'virtio',
-          media_type: form['media-type'] ?? 'disk',
-          order: Math.max(1, ...existing.map((v) => v.order)) + 1,
-          tag: null,
-          type,
-          vdi_name: `${form.name}_${Math.floor(Date.now() / 1000)}_0`,
-          state: 'creating',
-          cloud_volume_id: null,
-          upload_id: uploadId,
-        })
-        .onConflict((oc) => oc.columns(['instance_id', 'name']).doNothing())
-        .execute();
-      return true;
-    });
-    if (!inserted) {
-      if (uploadId) await deps.db.deleteFrom('uploads').where('id', '=', uploadId).execute();
-      throw conflict(`name: instance ${n} already has a volume named '${form.name}'`);
-    }
-
-    let started;
-    try {
-      started = await startOperation(deps, {
-        workflow: attachStorage,
+    const location = `${base}/instance/${n}/storage/${form.name}/`;
+    const taken = () => conflict(`name: instance ${n} already has a volume named '${form.name}'`);
+    // The upload, the volume row, the operation and the answer a retry gets commit together, or not
+    // at all (api/operations/recorded.ts): a name taken, or another operation on the instance, changes nothing.
+    const started = await startRecorded(c, deps, {
+      records: async (tx) => {
+        const existing = await tx.selectFrom('instance_volumes').select(['name', 'order']).where('instance_id', '=', n).execute();
+        if (existing.some((v) => v.name === form.name)) throw taken();
+        const uploadId = image
+          ? (
+              await tx
+                .insertInto('uploads')
+                .values({ project_id: projectId, filename: image.filename, content: image.content, size_bytes: image.content.length })
+                .returning('id')
+                .executeTakeFirstOrThrow()
+            ).id
+          : null;
+        const inserted = await tx
+          .insertInto('instance_volumes')
+          .values({
+            instance_id: n,
+            name: form.name,
+            size,
+            bootable: form.bootable ?? false,
+            bus: '',
+            guest_iface: form['guest-iface'] ?? 'virtio',
+            media_type: form['media-type'] ?? 'disk',
+            order: Math.max(1, ...existing.map((v) => v.order)) + 1,
+            tag: null,
+            type,
+            vdi_name: `${form.name}_${Math.floor(Date.now() / 1000)}_0`,
+            state: 'creating',
+            cloud_volume_id: null,
+            upload_id: uploadId,
+          })
+          .onConflict((oc) => oc.columns(['instance_id', 'name']).doNothing())
+          .executeTakeFirst();
+        if (!inserted.numInsertedOrUpdatedRows) throw taken();
+      },
+      workflow: attachStorage,
+      operation: () => ({
         args: [{ instanceId: n, name: form.name }],
         resourceType: 'instance',
         resourceId: String(n),
         projectId,
         summary: `Attach volume ${form.name} (${size} MB) to instance ${n} (project ${projectId})`,
         userId: c.get('principal').userId,
-      });
-    } catch (err) {
-      // Nothing started: take the row back so the request changed nothing.
-      await deps.db.deleteFrom('instance_volumes').where('instance_id', '=', n).where('name', '=', form.name).execute();
-      if (uploadId) await deps.db.deleteFrom('uploads').where('id', '=', uploadId).execute();
-      throw err;
-    }
-    const location = `${base}/instance/${n}/storage/${form.name}/`;
+      }),
+      answer: (_, operationId) => c.json({ name: form.name, size, message: 'volume being attached', operation: operationLink(operationId) }, 202, { Location: location }),
+    });
     const outcome = await waitForOutcome(c, deps, started);
     if (!outcome) return c.json({ name: form.name, size, message: 'volume being attached', operation: operationLink(started.operationId) }, 202, { Location: location });
     return c.json({ name: form.name, size }, 201, { Location: location });

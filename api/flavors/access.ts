@@ -16,13 +16,19 @@ export interface Actor {
 }
 
 /**
- * The blueprint's InfrastructureManager: a global admin, or a manager (or admin) of the token's
- * project (a project-scoped token's, else the user's default project). Returns the caller with that
- * project: their operations are recorded there. Anyone else may read, and gets 405 on writes.
+ * The blueprint's InfrastructureManager: a global admin (in the token's project, else their default
+ * one), or a manager (or admin) of their default project. Returns the caller with that project:
+ * their operations are recorded there. Anyone else may read, and gets 405 on writes.
+ *
+ * For anyone but a global admin only the default project counts, which only a global admin
+ * assigns: anyone may create a project and administer it, so a role there — named by a token
+ * scoped to it — must not reach the catalog every project shares. A token scoped elsewhere
+ * narrows, never widens.
  */
 export async function requireInfrastructureManager(deps: AppDeps, principal: Principal): Promise<Actor> {
   const projectId = principal.tokenProjectId ?? principal.defaultProjectId;
   if (!projectId) throw notAllowed();
+  if (!principal.isAdmin && projectId !== principal.defaultProjectId) throw notAllowed();
   const role = await projectRole(deps.db, principal, projectId);
   if (!role || !atLeast(role, 'manager')) throw notAllowed();
   return { projectId, userId: principal.userId };

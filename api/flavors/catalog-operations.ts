@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { StartedOperation } from '../../lib/operations';
+import type { OperationOn, StartedOperation } from '../../lib/operations';
 import { deleteFlavor, installFlavor } from '../../workflows/flavors';
 import { FLAVOR_RESOURCE } from '../../workflows/flavors/names';
 import { isUniqueViolation } from '../auth/pg-errors';
@@ -22,10 +22,10 @@ export interface FlavorSpec {
   swap: number;
 }
 
-/** Adds a flavor to the catalog (no region yet); a taken name is the blueprint's 409. */
-export async function insertFlavor(deps: AppDeps, actor: Actor, spec: FlavorSpec, flags: Flags): Promise<FlavorRow> {
+/** Adds a flavor to the catalog (no region yet); a taken name is the blueprint's 409. `db`: a transaction it joins. */
+export async function insertFlavor(db: AppDeps['db'], actor: Actor, spec: FlavorSpec, flags: Flags): Promise<FlavorRow> {
   try {
-    const row = await deps.db
+    const row = await db
       .insertInto('flavors')
       .values({ id: randomUUID(), ...spec, ...flags, project_id: actor.projectId, created_by: actor.userId })
       .returningAll()
@@ -54,17 +54,21 @@ async function withWhereItIs(deps: AppDeps, flavor: FlavorRow, err: unknown): Pr
   return new HttpError(err.status, err.code, `${state}. ${err.message}`, err.details, err.headers);
 }
 
-/** Starts installing a flavor into regions; a 409 when another operation holds the flavor. */
-export function startInstall(deps: AppDeps, actor: Actor, flavor: FlavorRow, regions: string[]): Promise<StartedOperation> {
-  return startFlavorOperation(deps, {
-    workflow: installFlavor,
+/** The operation installing a flavor into regions (installFlavor). */
+export function installOperation(deps: AppDeps, actor: Actor, flavor: Pick<FlavorRow, 'id' | 'name'>, regions: string[]): OperationOn<typeof installFlavor> {
+  return {
     args: [{ flavorId: flavor.id, regions, regionTimeoutMs: deps.config.FLAVORS_REGION_TIMEOUT_MS }],
     resourceType: FLAVOR_RESOURCE,
     resourceId: flavor.id,
     projectId: actor.projectId,
     summary: `Install flavor ${flavor.name} in ${regions.join(', ')}`,
     userId: actor.userId,
-  });
+  };
+}
+
+/** Starts installing a flavor into regions; a 409 when another operation holds the flavor. */
+export function startInstall(deps: AppDeps, actor: Actor, flavor: FlavorRow, regions: string[]): Promise<StartedOperation> {
+  return startFlavorOperation(deps, { workflow: installFlavor, ...installOperation(deps, actor, flavor, regions) });
 }
 
 /**

@@ -1,14 +1,17 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { installFlavor } from '../../workflows/flavors';
 import type { AppDeps, AppEnv } from '../deps';
+import { recordAnswered, startRecorded } from '../operations/recorded';
 import { requireInfrastructureManager } from './access';
-import { answerInstall, currentFlavor, deleteAndAnswer, insertFlavor, startInstall } from './catalog-operations';
+import { answerInstall, currentFlavor, deleteAndAnswer, insertFlavor, installOperation, startInstall } from './catalog-operations';
 import { flavorError } from './errors';
+import { opHeaders } from './operations';
 import { bodyDoc, doc, errorDoc, secured, unauthorizedDoc, writeErrors } from './openapi';
 import { readDocument, send } from './representation';
 import { nextFlags, PRIVATE, requireRegistered } from './rules';
 import { FlavorCreateBody, FlavorDocument, FlavorIdParam, FlavorListQuery, FlavorModifyBody, FlavorsDocument } from './schemas';
-import { findFlavors, flavorView } from './views';
+import { findFlavors, flavorView, type FlavorRow } from './views';
 
 const regionErrors = {
   409: errorDoc('Name taken, an unknown node, un-publishing/un-promoting, or another operation runs on the flavor'),
@@ -94,15 +97,15 @@ export function registerCatalogRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, a
     const { nodes = [], public: isPublic, promoted, ...spec } = body;
     const flags = nextFlags(PRIVATE, { public: isPublic, promoted });
     await requireRegistered(deps.db, nodes);
-    const flavor = await insertFlavor(deps, actor, spec, flags);
-    if (!nodes.length) return send(c, 201, { flavor: flavorView(flavor) });
-    let started;
-    try {
-      started = await startInstall(deps, actor, flavor, nodes);
-    } catch (err) {
-      await deps.db.deleteFrom('flavors').where('id', '=', flavor.id).execute(); // nothing started: the request changes nothing
-      throw err;
-    }
+    // The flavor, its install and the answer a retry gets commit together, or not at all (api/operations/recorded.ts).
+    const created = (flavor: FlavorRow) => send(c, 201, { flavor: flavorView(flavor) });
+    if (!nodes.length) return created(await recordAnswered(c, deps, (tx) => insertFlavor(tx, actor, spec, flags), created));
+    const { value: flavor, ...started } = await startRecorded(c, deps, {
+      records: (tx) => insertFlavor(tx, actor, spec, flags),
+      workflow: installFlavor,
+      operation: (flavor) => installOperation(deps, actor, flavor, nodes),
+      answer: (flavor, operationId) => send(c, 202, { flavor: flavorView(flavor) }, opHeaders(operationId)),
+    });
     return answerInstall(c, deps, flavor, started, 201);
   });
 

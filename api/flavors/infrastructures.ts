@@ -4,6 +4,7 @@ import { CloudError, type RegionEndpoint } from '../../cloud/contract';
 import { sealRegionCredentials } from '../../db/flavors';
 import { isForeignKeyViolation, isUniqueViolation } from '../auth/pg-errors';
 import type { AppDeps, AppEnv } from '../deps';
+import { recordAnswered } from '../operations/recorded';
 import { requireInfrastructureManager } from './access';
 import { flavorError } from './errors';
 import { bodyDoc, doc, errorDoc, secured, unauthorizedDoc, writeErrors } from './openapi';
@@ -78,22 +79,30 @@ export function registerInfrastructureRoutes(app: OpenAPIHono<AppEnv>, deps: App
     const taken = await deps.db.selectFrom('flavor_infrastructures').select('name').where('name', '=', body.name).executeTakeFirst();
     if (taken) throw alreadyExists(body.name);
     await verifyCredentials(deps, { url: body.keystone_url, region: body.name, username: body.username, password: body.password });
+    const registered = () => send(c, 201, { infrastructure: { name: body.name } });
     try {
-      await deps.db
-        .insertInto('flavor_infrastructures')
-        .values({
-          name: body.name,
-          keystone_url: body.keystone_url,
-          tenant: body.tenant,
-          credentials_sealed: sealRegionCredentials(deps.config, body),
-          created_by: actor.userId,
-        })
-        .execute();
+      // The row and the answer a retry gets, in one transaction (api/operations/recorded.ts).
+      await recordAnswered(
+        c,
+        deps,
+        (tx) =>
+          tx
+            .insertInto('flavor_infrastructures')
+            .values({
+              name: body.name,
+              keystone_url: body.keystone_url,
+              tenant: body.tenant,
+              credentials_sealed: sealRegionCredentials(deps.config, body),
+              created_by: actor.userId,
+            })
+            .execute(),
+        registered,
+      );
     } catch (err) {
       if (isUniqueViolation(err)) throw alreadyExists(body.name);
       throw err;
     }
-    return send(c, 201, { infrastructure: { name: body.name } });
+    return registered();
   });
 
   app.openapi(routes.remove, async (c) => {

@@ -1,7 +1,14 @@
 import type { Workflow } from '@temporalio/common';
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { operationLink, OperationInProgressError, startOperation, type StartedOperation, type StartOperationRequest } from '../../lib/operations';
+import {
+  operationLink,
+  OperationInProgressError,
+  startOperation,
+  type StartedOperation,
+  type StartOperationRequest,
+  type StartOptions,
+} from '../../lib/operations';
 import { FLAVOR_FAILURES } from '../../workflows/flavors/names';
 import type { AppDeps } from '../deps';
 import { HttpError } from '../errors';
@@ -19,10 +26,10 @@ const STATUS_OF_FAILURE: Record<string, ContentfulStatusCode> = {
   Cancelled: 409,
 };
 
-/** Starts an operation; another one on the same resource is a 409 naming it. */
-export async function startFlavorOperation<W extends Workflow>(deps: AppDeps, req: StartOperationRequest<W>): Promise<StartedOperation<W>> {
+/** Starts an operation; another one on the same resource is a 409 naming it. `options`: see api/operations/recorded.ts (answered). */
+export async function startFlavorOperation<W extends Workflow>(deps: AppDeps, req: StartOperationRequest<W>, options?: StartOptions): Promise<StartedOperation<W>> {
   try {
-    return await startOperation(deps, req);
+    return await startOperation(deps, req, options);
   } catch (err) {
     if (err instanceof OperationInProgressError) {
       throw flavorError(409, `${err.message}; try again once it has finished`, err.operationId ? opHeaders(err.operationId) : undefined);

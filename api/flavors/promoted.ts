@@ -1,13 +1,14 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { AppDeps, AppEnv } from '../deps';
+import { recordAnswered } from '../operations/recorded';
 import { requireInfrastructureManager } from './access';
 import { currentFlavor, deleteAndAnswer, insertFlavor } from './catalog-operations';
 import { flavorError } from './errors';
 import { bodyDoc, doc, errorDoc, secured, unauthorizedDoc, writeErrors } from './openapi';
 import { readDocument, send } from './representation';
 import { FlavorDocument, FlavorIdParam, FlavorsDocument, FlavorSpecBody } from './schemas';
-import { findFlavors, flavorView } from './views';
+import { findFlavors, flavorView, type FlavorRow } from './views';
 
 /** `/v1/promotedflavors`: the recommended flavors every region should have (public and promoted). */
 export function registerPromotedRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, auth: MiddlewareHandler<AppEnv>): void {
@@ -62,8 +63,9 @@ export function registerPromotedRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, 
   app.openapi(routes.create, async (c) => {
     const actor = await requireInfrastructureManager(deps, c.get('principal'));
     const { flavor: spec } = await readDocument(c, FlavorSpecBody);
-    const flavor = await insertFlavor(deps, actor, spec, { public: true, promoted: true });
-    return send(c, 201, { flavor: flavorView(flavor) });
+    const created = (flavor: FlavorRow) => send(c, 201, { flavor: flavorView(flavor) });
+    // The flavor and the answer a retry gets, in one transaction (api/operations/recorded.ts).
+    return created(await recordAnswered(c, deps, (tx) => insertFlavor(tx, actor, spec, { public: true, promoted: true }), created));
   });
 
   app.openapi(routes.get, async (c) => send(c, 200, { flavor: flavorView(await promotedFlavor(c.req.valid('param').id)) }));

@@ -8,6 +8,7 @@ import type { AppDeps, AppEnv } from '../deps';
 import { requireInfrastructureManager } from './access';
 import { bodyDoc, doc, errorDoc, secured, unauthorizedDoc, writeErrors } from './openapi';
 import { awaitFlavorOperation, opHeaders, startFlavorOperation } from './operations';
+import { answered } from '../operations/recorded';
 import { readRegion, regionCatalog, registeredRegion } from './region-access';
 import { readDocument, send } from './representation';
 import { FlavorDocument, FlavorsDocument, FlavorSpecBody, RegionFlavorParams, RegionParam, RegionsDocument } from './schemas';
@@ -103,17 +104,23 @@ export function registerRegionRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
     await registeredRegion(deps, region);
     const { flavor: spec } = await readDocument(c, FlavorSpecBody);
     const flavor = { id: randomUUID(), ...spec };
-    const started = await startFlavorOperation(deps, {
-      workflow: createRegionFlavor,
-      args: [{ region, flavor, regionTimeoutMs: deps.config.FLAVORS_REGION_TIMEOUT_MS }],
-      resourceType: REGION_FLAVOR_RESOURCE,
-      resourceId: regionFlavorResourceId(region, flavor.id),
-      projectId: actor.projectId,
-      summary: `Create flavor ${flavor.name} in region ${region}`,
-      userId: actor.userId,
-    });
+    const pending = { ...flavor, public: false, region, createdAt: new Date().toISOString() };
+    const started = await startFlavorOperation(
+      deps,
+      {
+        workflow: createRegionFlavor,
+        args: [{ region, flavor, regionTimeoutMs: deps.config.FLAVORS_REGION_TIMEOUT_MS }],
+        resourceType: REGION_FLAVOR_RESOURCE,
+        resourceId: regionFlavorResourceId(region, flavor.id),
+        projectId: actor.projectId,
+        summary: `Create flavor ${flavor.name} in region ${region}`,
+        userId: actor.userId,
+      },
+      // What a retry gets should this request die once the operation is recorded.
+      answered(c, (operationId) => send(c, 202, { flavor: regionFlavorView(pending) }, opHeaders(operationId))),
+    );
     const done = await awaitFlavorOperation<RegionFlavor>(c, deps, started);
-    const created = done?.result ?? { ...flavor, public: false, region, createdAt: new Date().toISOString() };
+    const created = done?.result ?? pending;
     return send(c, done ? 201 : 202, { flavor: regionFlavorView(created) }, opHeaders(started.operationId));
   });
 

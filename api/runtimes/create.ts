@@ -10,7 +10,8 @@ import { initialCapacity } from './capacity';
 import { projectOf, readSpec, viewOf } from './context';
 import { srError } from './errors';
 import { authenticated, err, json, RuntimeSchema, runtimeErrors, specBody } from './openapi';
-import { opHeaders, startRuntimeOperation } from './operations';
+import { opHeaders } from './operations';
+import { startRecorded } from '../operations/recorded';
 import type { FunctionSpecInput } from './schemas';
 import { supervisorSettings } from './settings';
 import { createRuntime } from '../../workflows/runtimes';
@@ -47,53 +48,55 @@ export function registerCreateRoute(app: OpenAPIHono<AppEnv>, deps: AppDeps, aut
     const srAuth = Buffer.from(`${header.username}:${header.password}`, 'utf8').toString('base64');
     const principal = c.get('principal');
 
-    const runtimeId = await deps.db.transaction().execute(async (tx) => {
-      const inserted = await tx
-        .insertInto('runtimes')
-        .values({
-          project_id: projectId,
-          name: spec.NAME ?? `${tuple}_${randomUUID()}`,
-          tuple,
-          scheduling: JSON.stringify(spec.SCHEDULING ?? {}),
-          device_info: JSON.stringify(spec.DEVICE_INFO ?? {}),
-          auth_sealed: sealSecret(srAuth, secretKey(deps.config), SR_AUTH_PURPOSE),
-          status: 'active',
-          created_by: principal.userId,
-        })
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      for (const [role, fn] of roles) {
-        await tx
-          .insertInto('runtime_functions')
+    const location = (runtimeId: number) => `/serverless-runtimes/${runtimeId}`;
+    // The rows, the operation and the answer a retry gets commit together, or not at all (api/operations/recorded.ts).
+    const { value: created, ...started } = await startRecorded(c, deps, {
+      records: async (tx) => {
+        const inserted = await tx
+          .insertInto('runtimes')
           .values({
-            runtime_id: inserted.id,
-            role,
-            flavour: fn.FLAVOUR,
-            state: 'PENDING',
-            ...initialCapacity(fn, template.roles[role] ?? {}),
-            endpoint: '',
-            error: null,
-            cloud_vm_id: null,
-            host_id: null,
+            project_id: projectId,
+            name: spec.NAME ?? `${tuple}_${randomUUID()}`,
+            tuple,
+            scheduling: JSON.stringify(spec.SCHEDULING ?? {}),
+            device_info: JSON.stringify(spec.DEVICE_INFO ?? {}),
+            auth_sealed: sealSecret(srAuth, secretKey(deps.config), SR_AUTH_PURPOSE),
+            status: 'active',
+            created_by: principal.userId,
           })
-          .execute();
-      }
-      return inserted.id;
-    });
-
-    const started = await startRuntimeOperation(
-      deps,
-      {
-        workflow: createRuntime,
+          .returning('id')
+          .executeTakeFirstOrThrow();
+        for (const [role, fn] of roles) {
+          await tx
+            .insertInto('runtime_functions')
+            .values({
+              runtime_id: inserted.id,
+              role,
+              flavour: fn.FLAVOUR,
+              state: 'PENDING',
+              ...initialCapacity(fn, template.roles[role] ?? {}),
+              endpoint: '',
+              error: null,
+              cloud_vm_id: null,
+              host_id: null,
+            })
+            .execute();
+        }
+        // The seed's answer (201, the runtime in PENDING), as a retry gets it should this request die.
+        return { runtimeId: inserted.id, view: await viewOf({ ...deps, db: tx }, projectId, inserted.id) };
+      },
+      workflow: createRuntime,
+      operation: ({ runtimeId }) => ({
         args: [{ runtimeId, roles: roles.map(([r]) => r), supervisor: supervisorSettings(deps.config, runtimeId) }],
+        resourceType: 'runtime',
         resourceId: String(runtimeId),
         projectId,
         summary: `Create serverless runtime ${runtimeId} (${tuple}) in project ${projectId}`,
         userId: principal.userId,
-      },
-      'Cannot create Serverless Runtime',
-    );
-    const view = await viewOf(deps, projectId, runtimeId);
-    return c.json(view, 201, { Location: `/serverless-runtimes/${runtimeId}`, ...opHeaders(started.operationId) });
+      }),
+      answer: ({ runtimeId, view }, operationId) => c.json(view, 201, { Location: location(runtimeId), ...opHeaders(operationId) }),
+    });
+    const view = await viewOf(deps, projectId, created.runtimeId);
+    return c.json(view, 201, { Location: location(created.runtimeId), ...opHeaders(started.operationId) });
   });
 }

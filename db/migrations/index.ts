@@ -7,6 +7,7 @@ import * as m005 from './005_apps';
 import * as m006 from './006_flavors';
 import * as m007 from './007_clusters';
 import * as m009 from './009_operator';
+import * as m010 from './010_crash_safety';
 
 /** Every migration, in order. Listed statically so they work the same under tsx, vitest and bundlers. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '006_flavors': m006,
   '007_clusters': m007,
   '009_operator': m009,
+  '010_crash_safety': m010,
 };

@@ -6,39 +6,37 @@ import type { Cluster, Member } from './cluster';
 import type { ApiPool } from './load';
 
 /**
- * SIGKILLs `api` while it has changes in flight, at a moment when each of them has started and
- * recorded its operation: the requests die waiting on their operations, as most of a request's
- * life is spent (Kahu start, stop and delete wait for the outcome). Clients retry on the other
- * API with the same Idempotency-Key, then reconcile.
+ * SIGKILLs `api` at a random moment while it has changes in flight: any moment of a request's
+ * life — its Idempotency-Key just claimed, a create's rows written but its workflow not started,
+ * the workflow started but not recorded, recorded but not answered, or waiting on the outcome.
+ * Every one of them must be safe (lib/operations.ts, api/idempotency.ts): clients retry on the
+ * other API with the same Idempotency-Key, then reconcile.
  *
- * Not a moment inside a create, between the resource row and its workflow start: a crash there
- * orphans the row today (the API has no recovery for it yet). Waits up to `timeoutMs` for such a
- * moment, then kills anyway.
+ * Once a change is in flight on `api`, the kill comes after a random delay of up to `jitterMs`
+ * (most of a create's crash windows lie in its first tens of milliseconds). Waits up to
+ * `timeoutMs` for a change in flight, then kills anyway.
  */
-export async function killApiMidRequest(cluster: Cluster, pool: ApiPool, api: Member, timeoutMs = 30_000): Promise<{ inFlight: number; waitedMs: number }> {
+export async function killApiMidRequest(
+  _cluster: Cluster,
+  pool: ApiPool,
+  api: Member,
+  { timeoutMs = 30_000, jitterMs = 60, random = Math.random }: { timeoutMs?: number; jitterMs?: number; random?: () => number } = {},
+): Promise<{ inFlight: number; waitedMs: number; delayMs: number }> {
   const started = Date.now();
+  const inFlight = () => [...pool.flights].filter((f) => f.api === api).length;
   while (Date.now() - started < timeoutMs) {
-    const flights = [...pool.flights].filter((f) => f.api === api);
-    if (flights.length && flights.every((f) => f.resource)) {
-      const recorded = await Promise.all(
-        flights.map((f) =>
-          cluster.db
-            .selectFrom('operations')
-            .select('id')
-            .where('resource_id', '=', f.resource!)
-            .where('workflow_type', '=', f.type)
-            .where('created_at', '>=', new Date(f.since - 1000))
-            .executeTakeFirst(),
-        ),
-      );
-      if (recorded.every(Boolean)) {
+    if (inFlight() > 0) {
+      const delayMs = Math.floor(random() * jitterMs);
+      await sleep(delayMs);
+      if (inFlight() > 0 || Date.now() - started >= timeoutMs) {
+        const cut = inFlight();
         await api.kill();
-        return { inFlight: flights.length, waitedMs: Date.now() - started };
+        return { inFlight: cut, waitedMs: Date.now() - started, delayMs };
       }
     }
-    await sleep(10);
+    await sleep(2);
   }
-  const inFlight = [...pool.flights].filter((f) => f.api === api).length;
+  const cut = inFlight();
   await api.kill();
-  return { inFlight, waitedMs: Date.now() - started };
+  return { inFlight: cut, waitedMs: Date.now() - started, delayMs: 0 };
 }

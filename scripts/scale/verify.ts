@@ -5,6 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
+import { startMemoOf } from '../../lib/operations';
 import type { Cluster } from './cluster';
 import type { CloudCounter, LoadResult, OperationDriver } from './load';
 
@@ -21,6 +22,12 @@ export interface TypeCounts {
 
 export interface Verification {
   byType: Record<string, TypeCounts>;
+  /**
+   * Runs of creates whose request died before recording them (an API killed between the workflow
+   * start and the commit of its rows): they must have ended without a row, an operation or a cloud
+   * object — the cloud counts below would show one.
+   */
+  abandoned: number;
   /** Cloud objects (VMs, by name) per driver: how many, and how many names were used more than once. */
   cloud: Record<string, { objects: number; duplicates: number; live: number }>;
   problems: string[];
@@ -43,6 +50,8 @@ interface Run {
   resource: string;
   status: string;
   runId: string;
+  /** Started by a create whose first step waits for its rows (lib/operations.ts). */
+  records: boolean;
 }
 
 async function listRuns(cluster: Cluster, types: string[]): Promise<Run[]> {
@@ -50,7 +59,7 @@ async function listRuns(cluster: Cluster, types: string[]): Promise<Run[]> {
   const query = `TaskQueue = "${cluster.taskQueue}" AND WorkflowType IN (${types.map((t) => `"${t}"`).join(', ')})`;
   for await (const wf of cluster.temporal.workflow.list({ query })) {
     const resource = wf.searchAttributes?.ResourceId?.[0];
-    runs.push({ type: wf.type, resource: typeof resource === 'string' ? resource : '?', status: wf.status.name, runId: wf.runId });
+    runs.push({ type: wf.type, resource: typeof resource === 'string' ? resource : '?', status: wf.status.name, runId: wf.runId, records: startMemoOf(wf)?.records === true });
   }
   return runs;
 }
@@ -82,14 +91,22 @@ export async function verifyExactlyOnce(cluster: Cluster, load: LoadResult, driv
   }
 
   // Visibility is eventually consistent: take the runs once their count stops moving.
-  let runs: Run[] = [];
-  for (let look = 0; look < 20; look++) {
+  let all: Run[] = [];
+  for (let look = 0; look < 40; look++) {
     const next = await listRuns(cluster, types);
-    const stable = next.length === runs.length && next.every((r) => r.status !== 'Running');
-    runs = next;
+    const stable = next.length === all.length && next.every((r) => r.status !== 'Running' && r.status !== 'RUNNING');
+    all = next;
     if (stable && look > 0) break;
     await sleep(500);
   }
+  const rowRuns = new Set(rows.map((r) => r.run_id));
+  // A create's run without an operations row: its request died before recording it. It must have
+  // ended (given up or terminated), never completed.
+  const abandoned = all.filter((r) => r.records && !rowRuns.has(r.runId));
+  for (const r of abandoned) {
+    if (!/^(FAILED|TERMINATED)$/i.test(r.status)) problems.push(`abandoned run ${r.runId} (${r.type} on ${r.resource}) is ${r.status}`);
+  }
+  const runs = all.filter((r) => !abandoned.includes(r));
   const runsPer = new Map<string, number>();
   for (const r of runs) {
     byType[r.type]!.runs++;
@@ -107,7 +124,6 @@ export async function verifyExactlyOnce(cluster: Cluster, load: LoadResult, driv
   for (const k of new Set([...rowsPer.keys(), ...runsPer.keys()])) {
     if (!seen.has(k)) problems.push(`${k}: an operation no client performed (${rowsPer.get(k) ?? 0} rows, ${runsPer.get(k) ?? 0} runs)`);
   }
-  const rowRuns = new Set(rows.map((r) => r.run_id));
   for (const r of runs) if (!rowRuns.has(r.runId)) problems.push(`run ${r.runId} (${r.type} on ${r.resource}) has no operations row`);
 
   // Resources left half-made: anything not deleted, or stuck in a transitional state.
@@ -128,5 +144,12 @@ export async function verifyExactlyOnce(cluster: Cluster, load: LoadResult, driv
     if (counts.size !== lifecycles) problems.push(`${driver.name}: ${counts.size} VMs for ${lifecycles} resources`);
     if (cloud[driver.name]!.live) problems.push(`${driver.name}: ${cloud[driver.name]!.live} VMs still live after delete`);
   }
-  return { byType, cloud, problems };
+  // Every start settled (the surviving API settles a dead one's within seconds; one it cannot place yet, within 15 s).
+  let unsettled = await cluster.db.selectFrom('operation_starts').select('token').execute();
+  for (let look = 0; unsettled.length && look < 60; look++) {
+    await sleep(500);
+    unsettled = await cluster.db.selectFrom('operation_starts').select('token').execute();
+  }
+  if (unsettled.length) problems.push(`${unsettled.length} operation starts never settled`);
+  return { byType, abandoned: abandoned.length, cloud, problems };
 }

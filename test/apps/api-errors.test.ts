@@ -127,6 +127,17 @@ describe('access', () => {
     expect((await admin.request('GET', `${V1}/app/${otherApp.id}`, undefined, { 'project-id': 'admin' })).status).toBe(200);
   });
 
+  it('a project named admin grants nothing to who is not a global admin (found by the isolation sweep): anyone may create one', async () => {
+    const olga = await paasClient(stack, 'olga', 'olga-pass', 'admin');
+    expect((await platformClient(stack).post('/v1/projects/admin/members', { username: 'olga', role: 'admin' })).status).toBe(201);
+    expect(await (await olga.get(`${V1}/app`)).json()).toEqual([]);
+    const before = await state();
+    await expectRejected(await olga.get(`${V1}/app/${demoApp.id}`), 404, /not found/);
+    await expectRejected(await olga.delete(`${V1}/app/${demoApp.id}`), 404, /not found/);
+    await expectRejected(await olga.post(`${V1}/multipledelete`, [demoApp.id]), 404, /not found/);
+    expect(await state()).toEqual(before);
+  });
+
   it('a guest reads (env values masked) but changes nothing', async () => {
     const gus = await paasClient(stack, 'gus', 'gus-pass', 'demo');
     const seen = await (await gus.get(`${V1}/app/${demoApp.id}`)).json();

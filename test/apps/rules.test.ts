@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CreateAppBody } from '../../api/apps/schemas';
-import { seedDate } from '../../api/apps/views';
+import { seedDate, shownGitUrl } from '../../api/apps/views';
 import { injectedEnv, mediaServerLimit } from '../../db/apps';
 import { decideScaling, type AppLoad } from '../../workflows/apps/autoscale-policy';
 
@@ -48,6 +48,13 @@ describe('the create body', () => {
       expect(CreateAppBody.safeParse({ ...base, gitURL }).success, gitURL).toBe(true);
     }
     for (const gitURL of ['ftp://host/a', '/tmp/app.git', 'https://', 'git://host/a.git']) expect(CreateAppBody.safeParse({ ...base, gitURL }).success, gitURL).toBe(false);
+  });
+
+  it('answers the git URL with its credentials masked (found by the secrets sweep): an http(s) user or token and any password', () => {
+    expect(shownGitUrl('https://bot:ghp_secret@github.com/a/b.git')).toBe('https://******:******@github.com/a/b.git');
+    expect(shownGitUrl('https://ghp_secret@github.com/a/b.git')).toBe('https://******@github.com/a/b.git');
+    expect(shownGitUrl('ssh://git:pw@host/a.git')).toBe('ssh://git:******@host/a.git');
+    for (const plain of ['https://github.com/a/b.git', 'ssh://git@host/a.git', 'git@github.com:a/b.git', 'file:///tmp/app.git']) expect(shownGitUrl(plain)).toBe(plain);
   });
 });
 

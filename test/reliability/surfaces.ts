@@ -83,6 +83,8 @@ export interface Caller {
   kahuCookie?: string;
   /** An OAuth access token (apps). */
   oauthToken?: string;
+  /** The OAuth refresh token handed out with it. */
+  oauthRefresh?: string;
   project: string;
 }
 
@@ -116,21 +118,25 @@ export const SURFACES: SurfaceAuth[] = [
     contract: { foreign: [404], unauthenticated: [401], forbidden: [403] },
   },
   {
-    // apps (NUBOMEDIA PaaS): OAuth2 password grant, then Bearer plus the project-id header.
+    // apps (NUBOMEDIA PaaS): OAuth2 password grant, then Bearer plus the project-id header (the
+    // caller's project). Another project's app does not exist (404), nor does a project the
+    // caller is not in; a guest only reads (403 on anything else).
     name: 'apps',
     prefixes: ['/api/v1/nubomedia/', '/api/v2/nubomedia/'],
     headers: (c): Record<string, string> => (c.oauthToken ? { authorization: `Bearer ${c.oauthToken}`, 'project-id': c.project } : {}),
-    contract: { foreign: [404, 403], unauthenticated: [401], forbidden: [403] },
-  },
-  {
-    // flavors (FIWARE flavor-sync): X-Auth-Token.
-    name: 'flavors',
-    prefixes: ['/v1/flavors', '/v1/promotedflavors', '/v1/regions', '/v1/region/', '/v1/infrastructures'],
-    headers: (c): Record<string, string> => (c.apiToken ? { 'x-auth-token': c.apiToken } : {}),
     contract: { foreign: [404], unauthenticated: [401], forbidden: [403] },
   },
   {
-    // clusters (big-data products and clusters): X-Auth-Token.
+    // flavors (FIWARE flavor-sync): X-Auth-Token. One catalog every signed-in caller reads;
+    // changing it needs an InfrastructureManager: anyone else gets 405.
+    name: 'flavors',
+    prefixes: ['/v1/flavors', '/v1/promotedflavors', '/v1/regions', '/v1/region/', '/v1/infrastructures'],
+    headers: (c): Record<string, string> => (c.apiToken ? { 'x-auth-token': c.apiToken } : {}),
+    contract: { foreign: [405], unauthenticated: [401], forbidden: [405] },
+  },
+  {
+    // clusters (big-data products and clusters): x-auth-token. Products are a shared catalog
+    // (managers change it: 403 otherwise); a cluster is its launcher's: anyone else gets 404.
     name: 'clusters',
     prefixes: ['/bigdata/'],
     headers: (c): Record<string, string> => (c.apiToken ? { 'x-auth-token': c.apiToken } : {}),
@@ -169,7 +175,12 @@ export async function signIn(stack: Stack, operations: OpenApiOperation[], usern
       headers: { authorization: `Basic ${Buffer.from(client).toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
       body: new URLSearchParams({ grant_type: 'password', username, password }).toString(),
     });
-    if (res.status === 200) caller.oauthToken = ((await res.json()) as { access_token?: string }).access_token;
+    if (res.status === 200) {
+      // The seed's token answer: `value` and `refreshToken.value` (access_token, should it ever be RFC 6749's).
+      const answer = (await res.json()) as { value?: string; access_token?: string; refreshToken?: { value?: string } };
+      caller.oauthToken = answer.value ?? answer.access_token;
+      caller.oauthRefresh = answer.refreshToken?.value;
+    }
   }
   return caller;
 }

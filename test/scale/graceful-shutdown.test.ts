@@ -18,11 +18,13 @@ const children: ManagedProcess[] = [];
 /** simcloud takes this long for each VM transition: long enough to SIGTERM a worker mid-wait. */
 const TRANSITION_MS = 3000;
 /**
- * The grace period of the worker that must finish its activity: longer than a transition. (A
- * draining worker also holds long-polling activities, such as the event pump, until the grace
- * period ends and then hands them back, so it stops after about this long.)
+ * The grace period of the worker that must finish its activity: longer than that activity. (Its
+ * waits on the cloud are handed back at once, but the event pump is held until the grace period
+ * ends, so the worker stops after about this long.)
  */
 const FINISH_GRACE_MS = 10_000;
+/** How long the VM create takes in the worker test: a single call, not a poll, that must finish in the grace period. */
+const SLOW_CREATE_MS = 3000;
 /** The grace period of the worker that must hand its activity back: far shorter than a transition. */
 const HANDBACK_GRACE_MS = 500;
 
@@ -84,6 +86,9 @@ async function operation(link: string) {
 
 const stepState = async (link: string, step: string) => (await operation(link)).steps.find((s) => s.name === step)?.state;
 
+/** The failure type of the attempt before the one that completed, per activity type (read with activityAttempts). */
+const handBacks = new Map<string, string>();
+
 /** Attempts of each activity type in a run's history, as Temporal recorded them, and whether it completed. */
 type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
@@ -97,6 +102,8 @@ function activityAttempts(history: History): Map<string, { attempt: number; comp
     if (e.activityTaskStartedEventAttributes) {
       const sid = String(e.activityTaskStartedEventAttributes.scheduledEventId);
       started.set(sid, { type: scheduled.get(sid)!, attempt: e.activityTaskStartedEventAttributes.attempt ?? 1 });
+      const lastFailure = e.activityTaskStartedEventAttributes.lastFailure;
+      if (lastFailure) handBacks.set(scheduled.get(sid)!, lastFailure.applicationFailureInfo?.type ?? lastFailure.message ?? '?');
     }
     if (e.activityTaskCompletedEventAttributes) {
       const s = started.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId))!;
@@ -137,17 +144,46 @@ it('the API answers the requests in flight after SIGTERM, turns new ones away wi
   expect(await api.exited).toEqual({ code: 0, signal: null });
 }, 150_000);
 
+it('the API ends synchronous waits before its grace period runs out: 202 with the operation link, then it exits', async () => {
+  const port = await freePort();
+  // A grace period shorter than the start (one simcloud transition, 3 s).
+  const api = start('api/server.ts', { PORT: String(port), SHUTDOWN_GRACE_MS: '1500' });
+  const url = `http://127.0.0.1:${port}`;
+  await waitUntil(async () => (await fetch(`${url}/readyz`)).ok, { timeoutMs: 90_000, what: 'the API to be ready' });
+  const { location, operation: created } = await createInstance('cut-short');
+  await waitFor(async () => ((await operation(created)).status === 'completed' ? true : undefined), 60_000, 200);
+
+  const slow = fetch(`${url}${location}start`, { method: 'POST', headers: { cookie: kahu.cookie } });
+  await waitFor(async () => {
+    const resource = `instance/${location.match(/instance\/(\d+)/)![1]}`;
+    const op = await stack.db.selectFrom('operations').select('id').where('workflow_type', '=', 'startInstance').where('resource_id', '=', resource).executeTakeFirst();
+    return op ? true : undefined;
+  }, 30_000, 50);
+  process.kill(api.pid, 'SIGTERM');
+
+  const answer = await slow;
+  expect(answer.status).toBe(202);
+  const body = (await answer.json()) as { message: string; operation: string };
+  expect(body).toMatchObject({ message: 'instance starting', operation: expect.stringMatching(/^\/v1\/operations\//) });
+  expect(answer.headers.get('operation-location')).toBe(body.operation);
+  expect(await api.exited).toEqual({ code: 0, signal: null });
+  // The operation goes on without the API that started it.
+  await waitFor(async () => ((await operation(body.operation)).status === 'completed' ? true : undefined), 60_000, 200);
+}, 150_000);
+
 it('a worker on SIGTERM finishes the activity in flight within the grace period, then exits', async () => {
+  // The VM create (one call to the cloud, not a wait) takes 3 s: SIGTERM the worker in the middle of it.
+  await stack.cloud.addFaultRule({ operation: 'createVm', resource: 'vm', probability: 1, latencyMs: SLOW_CREATE_MS });
   const { operation: link } = await createInstance('finished');
-  // "Build VM" waits one simcloud transition (3 s): SIGTERM the worker in the middle of it.
-  await waitFor(async () => ((await stepState(link, 'Build VM')) === 'running' ? true : undefined), 60_000, 100);
+  await waitFor(async () => ((await stepState(link, 'Allocate VM')) === 'running' ? true : undefined), 60_000, 100);
   process.kill(worker.pid, 'SIGTERM');
   expect(await worker.exited).toEqual({ code: 0, signal: null });
+  await stack.cloud.clearFaults();
 
-  // With no worker running, the history already shows the wait completed by that worker, first try.
+  // With no worker running, the history already shows the create completed by that worker, first try.
   const { workflowId, runId } = await operation(link);
   const history = await stack.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
-  expect(activityAttempts(history).get('waitForVm')).toEqual([{ attempt: 1, completed: true }]);
+  expect(activityAttempts(history).get('createInstanceVm')).toEqual([{ attempt: 1, completed: true }]);
 
   worker = await startWorker(HANDBACK_GRACE_MS);
   await waitFor(async () => ((await operation(link)).status === 'completed' ? true : undefined), 60_000, 200);
@@ -166,8 +202,10 @@ it('a worker on SIGTERM hands an activity that outlives the grace period back to
   await waitFor(async () => ((await operation(link)).status === 'completed' ? true : undefined), 60_000, 200);
   const { workflowId, runId } = await operation(link);
   const history = await stack.temporal.workflow.getHandle(workflowId, runId).fetchHistory();
-  // The first attempt was handed back; the second, on the new worker, completed.
+  // The first attempt was handed back as soon as the worker began to drain (not cancelled at the
+  // end of its grace period); the second, on the new worker, completed.
   expect(activityAttempts(history).get('waitForVm')).toEqual([{ attempt: 2, completed: true }]);
+  expect(handBacks.get('waitForVm')).toBe('WorkerDraining');
   expect((await (await kahu.get(location)).json()).state).toBe('stopped');
   const vms = [...(await stack.cloud.listVms()), ...(await stack.cloud.listVms({ state: 'deleted' }))].filter((vm) => vm.name === 'handed-back');
   expect(vms).toHaveLength(1);

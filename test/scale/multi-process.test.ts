@@ -34,20 +34,24 @@ it('a mixed load over 2 APIs and 3 workers runs every operation exactly once, wh
   const ctx = await loadContext(cluster.apis, cluster.admin, runId);
   const [victimWorker, victimApi] = [cluster.workers[0]!, cluster.apis[0]!];
   let cut = 0;
+  let kill = '';
 
   const result = await runLoad(ctx, {
     drivers: DRIVERS,
     lifecycles: 4,
     concurrency: 6,
-    // Halfway through, with operations in flight on both: a worker crash, then an API crash
-    // with requests in flight.
+    // Halfway through, with operations in flight on both: a worker crash, then an API crash at a
+    // random moment of the requests in flight (any moment must be safe).
     midway: async () => {
       await victimWorker.kill();
       await sleep(200);
-      cut = (await killApiMidRequest(cluster, ctx.pool, victimApi)).inFlight;
+      const killed = await killApiMidRequest(cluster, ctx.pool, victimApi);
+      cut = killed.inFlight;
+      kill = `${killed.inFlight} requests in flight, ${killed.delayMs} ms after one was`;
     },
   });
   const verification = await verifyExactlyOnce(cluster, result, DRIVERS, runId);
+  console.log(`API killed with ${kill}; clients: ${JSON.stringify(ctx.pool.stats)}; abandoned create runs: ${verification.abandoned}`);
 
   expect(victimWorker.alive()).toBe(false);
   expect(victimApi.alive()).toBe(false);

@@ -144,8 +144,10 @@ describe('deployments and pods', () => {
 
   it("a 'startPod' fault fails pods as they would start; the deployment is degraded", async () => {
     const c = t.client;
-    const rule = await c.addFaultRule({ operation: 'startPod', resource: 'pod', probability: 1 });
-    const dep = await c.createDeployment(deployment({ replicas: 2 }));
+    // A region of its own: a pod of another test still starting elsewhere must not draw this rule.
+    await c.addHosts({ region: 'pods-faulty', cpu: 4, memoryMb: 8192 });
+    const rule = await c.addFaultRule({ operation: 'startPod', resource: 'pod', region: 'pods-faulty', probability: 1 });
+    const dep = await c.createDeployment(deployment({ region: 'pods-faulty', replicas: 2, cpu: 0.5 }));
     const pods = await waitFor(() => c.listPods({ deploymentId: dep.id }), (ps) => ps.every((p) => p.state === 'failed'));
     expect(pods[0]!.error).toBe(`injected fault (${rule.id}) on startPod`);
     expect(await c.getDeployment(dep.id)).toMatchObject({ state: 'degraded', readyReplicas: 0 });

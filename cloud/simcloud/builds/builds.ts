@@ -3,6 +3,7 @@ import type { Build, BuildState, LogChunk } from '../../contract';
 import type { Kernel } from '../kernel/kernel';
 import { readLog, type LogRequest } from '../kernel/log-read';
 import { newId, now, Registry, viewOf } from '../kernel/records';
+import { matchesLabel, type LabelSelector } from '../kernel/schema';
 import type { Table } from '../kernel/store';
 import { BuildFailure, runBuild } from './builder';
 import { parseGitRemote, type GitRemote } from './git-url';
@@ -74,11 +75,13 @@ export class Builds {
     this.workspace = workspace;
     await workspace.reset();
     for (const log of this.logTable.takeLoaded()) this.logs.set(log.id, log);
-    for (const build of this.records.load())
+    for (const build of this.records.load()) {
+      build.labels ??= {}; // saved before builds had labels
       if (!isFinished(build)) {
         this.log(build, 'error: interrupted by a simcloud restart');
         this.finish(build, 'failed', { error: 'interrupted by a simcloud restart' });
       }
+    }
   }
 
   async create(req: NewBuild): Promise<{ build: Build; created: boolean }> {
@@ -95,6 +98,7 @@ export class Builds {
       dockerfilePath: req.dockerfilePath,
       image: null,
       error: null,
+      labels: { ...req.labels },
       createdAt: now(),
       startedAt: null,
       finishedAt: null,
@@ -114,8 +118,10 @@ export class Builds {
     return viewBuild(this.records.get(id));
   }
 
-  list(): Build[] {
-    return [...this.records.liveValues()].map(viewBuild);
+  list(filter: { label?: LabelSelector } = {}): Build[] {
+    const out: Build[] = [];
+    for (const b of this.records.liveValues()) if (matchesLabel(b.labels, filter.label)) out.push(viewBuild(b));
+    return out;
   }
 
   /** Stops a queued or running build; a finished one is returned as it is. */

@@ -1,4 +1,4 @@
-import type { Build, CreateBuildRequest, LogChunk, LogRead } from '../../contract';
+import type { Build, BuildFilter, CreateBuildRequest, LogChunk, LogRead } from '../../contract';
 import { query, seg, type HttpClass } from '../kernel/http-client';
 
 /** CloudBackend methods for image builds. */
@@ -10,8 +10,9 @@ export function BuildClient<B extends HttpClass>(Base: B) {
     getBuild(id: string): Promise<Build> {
       return this.request('GET', `/builds/${seg(id)}`);
     }
-    async listBuilds(): Promise<Build[]> {
-      return (await this.request<{ builds: Build[] }>('GET', '/builds')).builds;
+    /** Builds not deleted; `label`: `KEY=VALUE` (that label with that value) or `KEY` (that label, any value). */
+    async listBuilds(filter: BuildFilter = {}): Promise<Build[]> {
+      return (await this.request<{ builds: Build[] }>('GET', `/builds${query({ ...filter })}`)).builds;
     }
     cancelBuild(id: string): Promise<Build> {
       return this.request('POST', `/builds/${seg(id)}/cancel`, { body: {} });

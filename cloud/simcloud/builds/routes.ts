@@ -1,7 +1,7 @@
 import { body, noContent, parse, pid, type Op, type SimApp } from '../kernel/http';
 import { logQuery } from '../kernel/schema';
 import type { Builds } from './builds';
-import { createBuildBody } from './schema';
+import { createBuildBody, listBuildsQuery } from './schema';
 
 export function buildRoutes(app: SimApp, op: Op, builds: Builds): void {
   app.post(
@@ -11,7 +11,7 @@ export function buildRoutes(app: SimApp, op: Op, builds: Builds): void {
       return c.json(build, created ? 201 : 200);
     }),
   );
-  app.get('/builds', op('listBuilds', 'build', (c) => c.json({ builds: builds.list() })));
+  app.get('/builds', op('listBuilds', 'build', (c) => c.json({ builds: builds.list(parse(listBuildsQuery, c.req.query())) })));
   app.get('/builds/:id', op('getBuild', 'build', (c) => c.json(builds.get(pid(c)))));
   app.post('/builds/:id/cancel', op('cancelBuild', 'build', async (c) => c.json(await builds.cancel(pid(c)))));
   app.delete(

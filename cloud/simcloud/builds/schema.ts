@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientToken } from '../kernel/schema';
+import { clientToken, labels, labelSelector } from '../kernel/schema';
 import { gitUrlProblem } from './git-url';
 
 /**
@@ -39,6 +39,16 @@ export const createBuildBody = z.object({
     .default('Dockerfile'),
   /** Simulated duration of each RUN step; simcloud's SIMCLOUD_BUILD_STEP_MS when absent. */
   runStepMs: z.number().int().min(0).max(600_000).optional(),
+  /**
+   * The build's own KEY → value labels (bounded like a VM's context), kept and answered as given:
+   * who owns it, e.g. the platform's `PROVISIO_OWNER` mark. `GET /builds?label=` filters by them.
+   */
+  labels: labels.optional(),
+});
+
+export const listBuildsQuery = z.object({
+  /** `KEY=VALUE`, or `KEY` for any value: only builds with that label. */
+  label: labelSelector.optional(),
 });
 
 export const buildStates = ['queued', 'cloning', 'building', 'succeeded', 'failed', 'cancelled', 'deleted'] as const;
@@ -68,6 +78,8 @@ export const buildSchema = z.object({
   dockerfilePath: z.string(),
   image: imageSchema.nullable(),
   error: z.string().nullable(),
+  /** As created (`{}` when none were given). */
+  labels: z.record(z.string(), z.string()),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),

@@ -1,4 +1,4 @@
-import type { CreateDeploymentRequest, Deployment, LogChunk, LogRead, Pod } from '../../contract';
+import type { CreateDeploymentRequest, Deployment, DeploymentFilter, LogChunk, LogRead, Pod } from '../../contract';
 import { query, seg, type HttpClass } from '../kernel/http-client';
 
 /** CloudBackend methods for deployments and their pods. */
@@ -10,8 +10,9 @@ export function DeploymentClient<B extends HttpClass>(Base: B) {
     getDeployment(id: string): Promise<Deployment> {
       return this.request('GET', `/deployments/${seg(id)}`);
     }
-    async listDeployments(filter: { region?: string; spreadGroup?: string } = {}): Promise<Deployment[]> {
-      return (await this.request<{ deployments: Deployment[] }>('GET', `/deployments${query(filter)}`)).deployments;
+    /** `label`: `KEY=VALUE` (that label with that value) or `KEY` (that label, any value). */
+    async listDeployments(filter: DeploymentFilter = {}): Promise<Deployment[]> {
+      return (await this.request<{ deployments: Deployment[] }>('GET', `/deployments${query({ ...filter })}`)).deployments;
     }
     scaleDeployment(id: string, replicas: number): Promise<Deployment> {
       return this.request('POST', `/deployments/${seg(id)}/scale`, { body: { replicas } });

@@ -8,6 +8,7 @@ import { Ipv4Pool } from '../kernel/ipv4-pool';
 import type { Kernel } from '../kernel/kernel';
 import type { LogRequest } from '../kernel/log-read';
 import { newId, now, Registry, viewOf } from '../kernel/records';
+import { matchesLabel, type LabelSelector } from '../kernel/schema';
 import { podLoad, Pods, type PodRecord } from './pods';
 import { deploymentSchema, type createDeploymentBody } from './schema';
 
@@ -62,6 +63,7 @@ export class Deployments {
   restore(): void {
     this.serviceAddresses.resumeAt(this.kernel.store.getMeta<number>('serviceAddressCounter') ?? 0);
     for (const dep of this.records.load()) {
+      dep.labels ??= {}; // saved before deployments had labels
       if (dep.state === 'deleted') continue;
       if (dep.service) this.serviceAddresses.claim(dep.service.clusterIp);
       this.joinSpreadGroup(dep);
@@ -87,6 +89,7 @@ export class Deployments {
       envKeys: Object.keys(req.env).sort(),
       command: req.command ?? null,
       service: req.service ? this.expose(req.service, req.ports) : null,
+      labels: { ...req.labels },
       createdAt: t,
       updatedAt: t,
       clientToken: req.clientToken,
@@ -107,10 +110,15 @@ export class Deployments {
     return this.records.find(id)?.region;
   }
 
-  list(filter: { region?: string; spreadGroup?: string } = {}): Deployment[] {
+  list(filter: { region?: string; spreadGroup?: string; label?: LabelSelector } = {}): Deployment[] {
     const out: Deployment[] = [];
     for (const d of this.records.liveValues())
-      if ((!filter.region || d.region === filter.region) && (!filter.spreadGroup || d.spreadGroup === filter.spreadGroup)) out.push(this.view(d));
+      if (
+        (!filter.region || d.region === filter.region) &&
+        (!filter.spreadGroup || d.spreadGroup === filter.spreadGroup) &&
+        matchesLabel(d.labels, filter.label)
+      )
+        out.push(this.view(d));
     return out;
   }
 

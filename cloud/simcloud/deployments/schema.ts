@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { clientToken, labels, regionName } from '../kernel/schema';
+import { clientToken, labels, labelSelector, regionName } from '../kernel/schema';
 
 /**
  * Container deployments, their pods and services: the HTTP bodies simcloud validates and the
@@ -44,11 +44,21 @@ export const createDeploymentBody = z.object({
   service: z
     .object({ name: dnsLabel, namespace: dnsLabel, routeHost: z.string().min(1).max(253).optional() })
     .optional(),
+  /**
+   * The deployment's own KEY → value labels (bounded like a VM's context), kept and answered as
+   * given: who owns it, e.g. the platform's `PROVISIO_OWNER` mark. `GET /deployments?label=` filters by them.
+   */
+  labels: labels.optional(),
 });
 
 export const scaleDeploymentBody = z.object({ replicas: z.number().int().min(0).max(1000) });
 
-export const listDeploymentsQuery = z.object({ region: regionName.optional(), spreadGroup: z.string().min(1).optional() });
+export const listDeploymentsQuery = z.object({
+  region: regionName.optional(),
+  spreadGroup: z.string().min(1).optional(),
+  /** `KEY=VALUE`, or `KEY` for any value: only deployments with that label. */
+  label: labelSelector.optional(),
+});
 export const listPodsQuery = z.object({ deploymentId: z.string().min(1).optional(), hostId: z.string().min(1).optional() });
 
 export const podStates = ['pending', 'running', 'crashloop', 'failed', 'deleted'] as const;
@@ -102,6 +112,8 @@ export const deploymentSchema = z.object({
   requirements: labels,
   spreadGroup: z.string().nullable(),
   service: serviceSchema.nullable(),
+  /** As created (`{}` when none were given). */
+  labels: z.record(z.string(), z.string()),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

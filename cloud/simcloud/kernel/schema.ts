@@ -8,6 +8,36 @@ export const regionName = z.string().min(1).max(64);
 /** Host labels and placement requirements: KEY → value (upper-case keys by convention). */
 export const labels = z.record(z.string().min(1).max(128), z.string().max(4096));
 
+/** A parsed `?label=` filter: objects whose labels hold `key` (with exactly `value`, when one was given). */
+export interface LabelSelector {
+  key: string;
+  value: string | null;
+}
+
+/**
+ * `?label=KEY=VALUE` (that label with that value) or `?label=KEY` (that label, any value), keys
+ * and values bounded as in `labels`. The value is everything after the first `=`, so it may hold
+ * `=` itself.
+ */
+export const labelSelector = z
+  .string()
+  .max(128 + 1 + 4096)
+  .transform((raw, ctx): LabelSelector => {
+    const cut = raw.indexOf('=');
+    const key = cut < 0 ? raw : raw.slice(0, cut);
+    const value = cut < 0 ? null : raw.slice(cut + 1);
+    if (!key.length || key.length > 128) ctx.addIssue({ code: 'custom', message: 'must be KEY=VALUE or KEY, with a key of 1 to 128 characters' });
+    if (value !== null && value.length > 4096) ctx.addIssue({ code: 'custom', message: 'the value must be at most 4096 characters' });
+    return { key, value };
+  });
+
+/** Whether an object's labels match a `?label=` filter (no filter: everything matches). */
+export function matchesLabel(labels: Record<string, string> | undefined, selector: LabelSelector | undefined): boolean {
+  if (!selector) return true;
+  const value = labels && Object.hasOwn(labels, selector.key) ? labels[selector.key] : undefined;
+  return value !== undefined && (selector.value === null || value === selector.value);
+}
+
 /** `?offset&limit&waitMs` of a build or pod log. */
 export const logQuery = z.object({
   /** Index of the first line wanted (0-based). */
