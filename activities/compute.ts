@@ -80,7 +80,7 @@ export function createComputeActivities(deps: ActivityDeps) {
       const vm = await cloudCall(() =>
         cloud.createVm({
           clientToken,
-          name: row.name,
+          name: vmNameOf(row),
           cpu: row.ncpu,
           memoryMb: row.memory,
           diskMb: Math.max(1, disks.reduce((sum, d) => sum + d.size, 0)),
@@ -164,15 +164,21 @@ export function createComputeActivities(deps: ActivityDeps) {
         .execute();
     },
 
-    /** Cloud volume and snapshot ids to release before the instance's VM goes. */
-    async instanceCloudResources({ instanceId }: InstanceRef): Promise<{ vmId: string | null; volumeIds: string[]; snapshotIds: string[] }> {
-      const row = await db.selectFrom('instances').select('vm_id').where('id', '=', instanceId).executeTakeFirst();
+    /**
+     * Cloud volume and snapshot ids to release before the instance's VM goes; and the VM's name,
+     * which finds a VM whose id was never recorded (a create whose answer was lost).
+     */
+    async instanceCloudResources({
+      instanceId,
+    }: InstanceRef): Promise<{ vmId: string | null; vmName: string | null; volumeIds: string[]; snapshotIds: string[] }> {
+      const row = await db.selectFrom('instances').select(['vm_id', 'name']).where('id', '=', instanceId).executeTakeFirst();
       // No row: a create whose request died before recording it; it owns nothing.
-      if (!row) return { vmId: null, volumeIds: [], snapshotIds: [] };
+      if (!row) return { vmId: null, vmName: null, volumeIds: [], snapshotIds: [] };
       const volumes = await db.selectFrom('instance_volumes').select('cloud_volume_id').where('instance_id', '=', instanceId).execute();
       const snapshots = await db.selectFrom('instance_snapshots').select('cloud_snapshot_id').where('instance_id', '=', instanceId).execute();
       return {
         vmId: row.vm_id,
+        vmName: vmNameOf(row),
         volumeIds: volumes.flatMap((v) => (v.cloud_volume_id ? [v.cloud_volume_id] : [])),
         snapshotIds: snapshots.flatMap((s) => (s.cloud_snapshot_id ? [s.cloud_snapshot_id] : [])),
       };
@@ -191,13 +197,14 @@ export function createComputeActivities(deps: ActivityDeps) {
     },
 
     async createInstanceSnapshot({ instanceId, name, clientToken }: InstanceRef & { name: string; clientToken: string }): Promise<string> {
-      const vmId = await vmIdOf(instanceId);
       // The first step of a create: its row may commit a moment after the run starts (support/records.ts).
+      // It is awaited before anything can fail, so a run that was never recorded never reaches its undo steps.
       await awaitRecorded(
         deps,
         () => db.selectFrom('instance_snapshots').select('name').where('instance_id', '=', instanceId).where('name', '=', name).executeTakeFirst(),
         `snapshot ${name} of instance ${instanceId}`,
       );
+      const vmId = await vmIdOf(instanceId);
       const snapshot = await cloudCall(() => cloud.createSnapshot({ clientToken, vmId, name }));
       await db
         .updateTable('instance_snapshots')
@@ -218,8 +225,8 @@ export function createComputeActivities(deps: ActivityDeps) {
 
     /** Creates the volume (blank, or imported from the upload) attached to the instance's VM. */
     async createInstanceVolume({ instanceId, name, clientToken }: InstanceRef & { name: string; clientToken: string }): Promise<string> {
-      const vmId = await vmIdOf(instanceId);
       // The first step of a create: its row may commit a moment after the run starts (support/records.ts).
+      // It is awaited before anything can fail, so a run that was never recorded never reaches its undo steps.
       const volume = await awaitRecorded(
         deps,
         () =>
@@ -232,6 +239,7 @@ export function createComputeActivities(deps: ActivityDeps) {
             .executeTakeFirst(),
         `volume ${name} of instance ${instanceId}`,
       );
+      const vmId = await vmIdOf(instanceId);
       const created = await cloudCall(() =>
         cloud.createVolume({
           clientToken,
@@ -381,6 +389,11 @@ export function createComputeActivities(deps: ActivityDeps) {
       return { from: row.state, to: target.state, reason: target.error };
     },
   };
+}
+
+/** An instance's VM is named after it; the name is fixed at create, so the compensation of a create can find the VM by it. */
+function vmNameOf(instance: { name: string }): string {
+  return instance.name;
 }
 
 function prefixed(prefix: string, settings: Record<string, string>): Record<string, string> {

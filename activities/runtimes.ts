@@ -1,16 +1,15 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { CloudError, type Vm } from '../cloud/contract';
 import { SR_AUTH_PURPOSE, placementOf, type RuntimeFunctionState, type RuntimeRole } from '../db/runtimes';
 import { secretKey } from '../lib/config';
 import { ownerMark } from '../lib/inventory';
 import { openSecret } from '../lib/secrets';
-import { OperationInProgressError, startOperation } from '../lib/operations';
 import { runtimeVmName, supervisorWorkflowId, type SupervisorSettings } from '../lib/runtimes';
 import { recoverRuntime } from '../workflows/runtimes';
 import type { ActivityDeps } from './deps';
 import { cloudCall, existingVm } from './support/cloud-errors';
 import { awaitRecorded } from './support/records';
+import { cancelIfRunning, startUnlessBusy } from './support/watchers';
 
 export interface RuntimeRef {
   runtimeId: number;
@@ -314,33 +313,20 @@ export function createRuntimeActivities(deps: ActivityDeps) {
       const fns = await db.selectFrom('runtime_functions').select(['cloud_vm_id', 'state']).where('runtime_id', '=', runtimeId).execute();
       const vms = await Promise.all(fns.map((f) => vmOrNull(f.cloud_vm_id)));
       if (fns.every((f, i) => f.state === 'RUNNING' && vms[i]?.state === 'running')) return 'healed';
-      try {
-        await startOperation(deps, {
-          workflow: recoverRuntime,
-          args: [{ runtimeId, supervisor, attempts: supervisor.recoveryAttempts, retryDelayMs: supervisor.recoveryDelayMs }],
-          resourceType: 'runtime',
-          resourceId: String(runtimeId),
-          projectId: row.project_id,
-          summary: `Recover serverless runtime ${runtimeId} (project ${row.project_id}), started by its supervisor`,
-          userId: null,
-        });
-        return 'started';
-      } catch (err) {
-        if (err instanceof OperationInProgressError) return 'busy';
-        throw err;
-      }
+      return startUnlessBusy(deps, {
+        workflow: recoverRuntime,
+        args: [{ runtimeId, supervisor, attempts: supervisor.recoveryAttempts, retryDelayMs: supervisor.recoveryDelayMs }],
+        resourceType: 'runtime',
+        resourceId: String(runtimeId),
+        projectId: row.project_id,
+        summary: `Recover serverless runtime ${runtimeId} (project ${row.project_id}), started by its supervisor`,
+        userId: null,
+      });
     },
 
     /** Cancels the runtime's supervisor (deleteRuntime); a supervisor that already ended is fine. */
     async stopRuntimeSupervisor({ runtimeId }: RuntimeRef): Promise<void> {
-      const handle = deps.temporal.workflow.getHandle(supervisorWorkflowId(config.WORKFLOW_ID_PREFIX, runtimeId));
-      try {
-        const d = await handle.describe();
-        if (d.status.name === 'RUNNING') await handle.cancel();
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return;
-        throw err;
-      }
+      await cancelIfRunning(deps.temporal, supervisorWorkflowId(config.WORKFLOW_ID_PREFIX, runtimeId));
     },
 
     async markRuntimeDeleting({ runtimeId }: RuntimeRef): Promise<void> {

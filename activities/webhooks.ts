@@ -5,11 +5,12 @@ import { ApplicationFailure, CancelledFailure, TerminatedFailure, TimeoutFailure
 import type { Db } from '../db/connection';
 import { PROJECT_ID } from '../workflows/support/search-attributes';
 import { deliveryWorkflowId, eventPumpWorkflowId, eventTypeMatches, WEBHOOK_SECRET_PURPOSE } from '../db/webhooks';
-import { secretKey, type Config } from '../lib/config';
+import { secretKey, webhookPrivateTargetsAllowed, type Config } from '../lib/config';
 import { eventEnvelope } from '../lib/events';
 import { countOperationClosed, operationMetrics, type OperationOutcome } from '../lib/operation-metrics';
 import { openSecret } from '../lib/secrets';
 import { SIGNATURE_HEADER, signatureHeader } from '../lib/webhook-signature';
+import { refusedTarget } from '../lib/webhook-targets';
 import { deliverWebhook, pumpPlatformEvents, type DeliverWebhookInput, type PumpPlatformEventsInput } from '../workflows/webhooks';
 import type { ActivityDeps } from './deps';
 
@@ -326,7 +327,13 @@ export function createWebhookActivities(deps: ActivityDeps) {
       const started = performance.now();
       let statusCode: number | null = null;
       let error: string | null = null;
+      let refused = false;
       try {
+        const why = webhookPrivateTargetsAllowed(config) ? null : await refusedTarget(row.url);
+        if (why) {
+          refused = true;
+          throw new Error(`refused: ${why}; webhooks may only target public addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS)`);
+        }
         const res = await fetch(row.url, {
           method: 'POST',
           redirect: 'manual',
@@ -346,7 +353,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
         await res.body?.cancel().catch(() => {});
         if (!res.ok) error = `endpoint answered ${res.status}`;
       } catch (err) {
-        error = err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : String(err).slice(0, 500);
+        error = refused && err instanceof Error ? err.message : err instanceof Error ? `${err.name}: ${err.message}`.slice(0, 500) : String(err).slice(0, 500);
       }
       const durationMs = Math.round(performance.now() - started);
       operationMetrics().webhookAttempts.inc({ result: !error ? 'delivered' : statusCode === null ? 'network_error' : 'http_error' });
@@ -367,6 +374,7 @@ export function createWebhookActivities(deps: ActivityDeps) {
           .where('id', '=', input.deliveryId)
           .execute();
       });
+      if (refused) throw ApplicationFailure.nonRetryable(error!, 'TargetRefused');
       if (error) throw ApplicationFailure.retryable(error, 'EndpointError');
       return { statusCode: statusCode! };
     },

@@ -51,7 +51,7 @@ export function createApp(appDeps: AppDeps): OpenAPIHono<AppEnv> {
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${new URL(c.req.url).pathname}` } }, 404));
 
   app.route('/', healthRoutes(deps));
-  app.route('/', metricsRoutes(metrics));
+  app.route('/', metricsRoutes(metrics, deps.config.METRICS_TOKEN));
   app.route('/v1', auditRoutes(deps));
   app.route('/v1', webhookRoutes(deps));
   app.route('/v1', identityRoutes(deps));

@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { Hono } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { metricsAuthorized } from '../lib/metrics-token';
 import type { AppEnv } from './deps';
 
 /**
@@ -70,8 +71,11 @@ export function httpMetrics(metrics: ApiMetrics): MiddlewareHandler<AppEnv> {
 }
 
 /** GET /metrics in the Prometheus text format. */
-export function metricsRoutes(metrics: ApiMetrics): Hono {
+export function metricsRoutes(metrics: ApiMetrics, token: string | undefined): Hono {
   const app = new Hono();
-  app.get('/metrics', async (c) => c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType }));
+  app.get('/metrics', async (c) => {
+    if (!metricsAuthorized(token, c.req.header('authorization'))) return c.text('metrics need Authorization: Bearer <METRICS_TOKEN>\n', 401);
+    return c.body(await metrics.registry.metrics(), 200, { 'content-type': metrics.registry.contentType });
+  });
   return app;
 }

@@ -43,10 +43,14 @@ export const configSchema = z.object({
   WEBHOOK_INITIAL_BACKOFF_MS: z.coerce.number().int().min(10).default(10_000),
   WEBHOOK_MAX_BACKOFF_MS: z.coerce.number().int().min(10).default(20 * 60_000),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  /** Webhooks may target loopback and private addresses (lib/webhook-targets.ts); default: everywhere but production. */
+  WEBHOOK_ALLOW_PRIVATE_TARGETS: boolish.optional(),
   EVENTS_POLL_MS: z.coerce.number().int().min(50).default(2000),
   EVENTS_OVERLAP_MS: z.coerce.number().int().min(0).default(60_000),
   EVENTS_PUMP_RUN_MS: z.coerce.number().int().min(1000).default(5 * 60_000),
   WORKER_METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9464),
+  /** When set, /metrics of the API and the worker answer only `Authorization: Bearer <METRICS_TOKEN>` (lib/metrics-token.ts). */
+  METRICS_TOKEN: z.string().min(16).optional(),
   /** Where the Temporal SDK's Prometheus exporter listens, read only by the worker's /metrics; a free local port when unset. */
   WORKER_SDK_METRICS_ADDRESS: z.string().regex(/^[^\s:]+:\d{1,5}$/, 'must be host:port').optional(),
   // apps (NUBOMEDIA PaaS): the OAuth client its token endpoint accepts, app routes, the media-server
@@ -128,4 +132,9 @@ export function secretKey(config: Config): string {
 
 export function adminPassword(config: Config): string | undefined {
   return config.ADMIN_PASSWORD ?? (config.PROVISIO_ENV === 'production' ? undefined : 'admin');
+}
+
+/** Whether webhooks may target this machine and private networks (receivers on the same host in development and tests). */
+export function webhookPrivateTargetsAllowed(config: Pick<Config, 'WEBHOOK_ALLOW_PRIVATE_TARGETS' | 'PROVISIO_ENV'>): boolean {
+  return config.WEBHOOK_ALLOW_PRIVATE_TARGETS ?? config.PROVISIO_ENV !== 'production';
 }

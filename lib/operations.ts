@@ -90,8 +90,9 @@ export class OperationInProgressError extends Error {
  * - no start row, operation recorded: done;
  * - a start row of a dead process (or an old one): recovery settles it — the run it started, found
  *   by its deterministic workflow ID and the token in its memo, gets its operations row; for a create,
- *   whose rows never committed, the start is crossed out instead, and the run gives up by itself
- *   ("interrupted before it was recorded") without having created anything (activities/support/records.ts).
+ *   whose rows never committed, the start is crossed out instead, and the run ends itself (terminated:
+ *   its compensations would find by key the rows a retry writes) having created nothing
+ *   (activities/support/records.ts). A create's run acts only once its own operations row is there.
  * Crossing a start out is the one decision point: the recording transaction and recovery (or the
  * run giving up) both delete the row, and only one of them can.
  */
@@ -301,7 +302,8 @@ async function startRun<W extends Workflow>(
 /**
  * The run holding `workflowId`, when it is a create whose request died before recording it (its
  * start crossed out, or its process dead): terminated, so the workflow ID is free at once. It has
- * done nothing: a create's first step waits for its rows. True when the start may be tried again
+ * done nothing, and does nothing after: a create's first step waits for its own operations row,
+ * which can no longer be recorded. True when the start may be tried again
  * (that run is gone, or had ended meanwhile).
  */
 async function endAbandonedRun(deps: OperationStarterDeps, workflowId: string): Promise<boolean> {

@@ -1,14 +1,11 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { CloudError, type CloudBackend } from '../cloud/contract';
 import { CONTAINER_SIZE, MEDIA_SERVER_SIZES } from '../db/apps';
 import { gitRepository, seedCreateBody } from '../test/apps/support';
-import { startInProcessPlatform } from './in-process-platform';
-import { ensureTemporalCli } from './install-temporal';
-import { startTemporalDevServer } from './temporal-dev-server';
-import { createThrowawayDatabase, LOCAL_POSTGRES_URL } from './throwaway-database';
+import { breakDownOperations, operationRun, printBreakdown, type MeasuredOperation, type OperationBreakdownFigures } from './bench-breakdown';
+import { startBenchPlatform } from './bench-platform';
 
 /**
  * App deploys, end to end over real HTTP: `apps` copies of the seed's example (3 MEDIUM media
@@ -32,6 +29,8 @@ export interface AppsBenchFigures {
   criticalPathMaxMs: number;
   steps: { vmBootMs: number; buildMs: number; serviceDeployMs: number; appDeployMs: number };
   ratio: number;
+  /** Where the p50 deploy's time goes, and its floor: critical path + the engine ceiling of its shape. */
+  breakdown: OperationBreakdownFigures;
 }
 
 /** simcloud's timing in this bench: transitions of 50 ms, RUN steps of 100 ms. */
@@ -106,16 +105,8 @@ async function directDeploy(cloud: CloudBackend, gitUrl: string, n: number) {
 
 export async function runAppsBench(opts: AppsBenchOptions = {}): Promise<AppsBenchFigures> {
   const count = opts.apps ?? 10;
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // installed already
-  }
-  const temporal = await startTemporalDevServer({ cliPath: await ensureTemporalCli(), port: 0, uiPort: false, logLevel: 'error', onLine: () => {} });
-  const database = await createThrowawayDatabase(opts.databaseUrl ?? process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL, 'provisio_bench');
-  const platform = await startInProcessPlatform({
-    databaseUrl: database.url,
-    temporalAddress: temporal.address,
+  const { platform, ceiling, stop } = await startBenchPlatform({
+    databaseUrl: opts.databaseUrl,
     simcloud: SIMCLOUD,
     config: { APPS_AUTOSCALE_PERIOD_MS: String(3_600_000) },
   });
@@ -132,20 +123,23 @@ export async function runAppsBench(opts: AppsBenchOptions = {}): Promise<AppsBen
     });
     const { value: token } = (await tokenRes.json()) as { value: string };
     const headers = { authorization: `Bearer ${token}`, 'project-id': 'demo', 'content-type': 'application/json' };
+    /** One deploy, POST → RUNNING: its run and its window (epoch ms, for its history). */
     const deployOne = async () => {
       const t0 = performance.now();
+      const sentAt = Date.now();
       const res = await fetch(`${base}/app`, { method: 'POST', headers, body: JSON.stringify(seedCreateBody(repo.url)) });
       if (res.status !== 200) throw new Error(`POST /app: ${res.status} ${await res.text()}`);
-      const { app } = (await res.json()) as { app: { id: string } };
+      const { app, operation } = (await res.json()) as { app: { id: string }; operation: string };
       await until(async () => {
         const a = (await (await fetch(`${base}/app/${app.id}`, { headers })).json()) as { status: string; error?: string };
         if (a.status === 'FAILED') throw new Error(`app ${app.id} FAILED: ${a.error}`);
         return a.status === 'RUNNING' ? true : undefined;
       }, 100); // not faster: this client's polling would load the platform it measures
-      return performance.now() - t0;
+      return { ms: performance.now() - t0, sentAt, endAt: Date.now(), run: await operationRun(platform.db, operation) };
     };
     await deployOne(); // warms the worker up (workflow bundle, connections): not counted
-    const durations = await Promise.all(Array.from({ length: count }, deployOne));
+    const deploys = await Promise.all(Array.from({ length: count }, deployOne));
+    const durations = deploys.map((d) => d.ms);
     const deleted = await fetch(`${base}/app`, { method: 'DELETE', headers });
     if (deleted.status !== 200) throw new Error(`DELETE /app: ${deleted.status} ${await deleted.text()}`);
     // The same apps' steps straight against the same simcloud, now idle again.
@@ -153,6 +147,8 @@ export async function runAppsBench(opts: AppsBenchOptions = {}): Promise<AppsBen
 
     const totals = direct.map((d) => d.totalMs);
     const round = (n: number) => Math.round(n);
+    // The apps' own critical paths are not told apart: each deploy gets the median one.
+    const measured: MeasuredOperation[] = deploys.map((d) => ({ run: d.run, sentAt: d.sentAt, endAt: d.endAt, cloudMs: median(totals) }));
     return {
       apps: count,
       platformMedianMs: round(median(durations)),
@@ -166,13 +162,12 @@ export async function runAppsBench(opts: AppsBenchOptions = {}): Promise<AppsBen
         appDeployMs: round(median(direct.map((d) => d.appDeployMs))),
       },
       ratio: Math.round((median(durations) / median(totals)) * 100) / 100,
+      breakdown: await breakDownOperations(platform.temporal, ceiling, measured, count),
     };
   } finally {
     server.close();
     await repo.remove();
-    await platform.stop();
-    await database.drop();
-    await temporal.stop();
+    await stop();
   }
 }
 
@@ -185,6 +180,7 @@ export function printAppsFigures(f: AppsBenchFigures): void {
   console.log(`  simcloud critical path   median ${f.criticalPathMedianMs} ms, max ${f.criticalPathMaxMs} ms (driven directly, ${f.apps} at once)`);
   console.log(`    VM boot ${f.steps.vmBootMs} ms + build ${f.steps.buildMs} ms + service ${f.steps.serviceDeployMs} ms + app ${f.steps.appDeployMs} ms (medians)`);
   console.log(`  ratio                    ${f.ratio}×`);
+  printBreakdown(f.breakdown);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,11 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { serve } from '@hono/node-server';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { startInProcessPlatform } from './in-process-platform';
-import { ensureTemporalCli } from './install-temporal';
-import { startTemporalDevServer } from './temporal-dev-server';
-import { createThrowawayDatabase, LOCAL_POSTGRES_URL } from './throwaway-database';
+import { breakDownOperations, operationRun, printBreakdown, type OperationBreakdownFigures } from './bench-breakdown';
+import { startBenchPlatform } from './bench-platform';
 
 /**
  * Cluster launches end to end over real HTTP: `clusters` clusters of `nodes` nodes launched at
@@ -16,6 +13,8 @@ import { createThrowawayDatabase, LOCAL_POSTGRES_URL } from './throwaway-databas
  */
 export interface ClustersBenchOptions {
   clusters?: number;
+  /** Rounds of `clusters` launches, one after another (default 1); the figures cover every launch. */
+  rounds?: number;
   nodes?: number;
   podStartMs?: number;
   databaseUrl?: string;
@@ -23,6 +22,7 @@ export interface ClustersBenchOptions {
 
 export interface ClustersFigures {
   clusters: number;
+  rounds: number;
   nodes: number;
   podStartMs: number;
   /** Launch-to-ready per cluster, ms: from sending the POST until the status history's `ready`. */
@@ -33,8 +33,10 @@ export interface ClustersFigures {
   ratio: { p50: number; max: number };
   /** p50 of each phase, ms: POST → registered, scheduling → scheduled (placed and running), scheduled → ready. */
   phases: { registered: number; scheduling: number; configuring: number };
-  /** All clusters launched and seen ready (polled every 200 ms), ms. */
+  /** All clusters of a round launched and seen ready (polled every 200 ms), ms (the median round). */
   makespanMs: number;
+  /** Where the p50 launch's time goes, and its floor: critical path + the engine ceiling of its shape. */
+  breakdown: OperationBreakdownFigures;
 }
 
 const TEMPLATE = `{% set comma = joiner(",") %}{"dnsname": "{{ clusterid }}",
@@ -51,18 +53,11 @@ const round = (n: number, digits = 0) => Math.round(n * 10 ** digits) / 10 ** di
 
 export async function runClustersBench(opts: ClustersBenchOptions = {}): Promise<ClustersFigures> {
   const clusters = opts.clusters ?? 10;
+  const rounds = opts.rounds ?? 1;
   const nodes = opts.nodes ?? 3;
   const podStartMs = opts.podStartMs ?? 250;
-  try {
-    Runtime.install({ logger: new DefaultLogger('ERROR') });
-  } catch {
-    // installed already
-  }
-  const temporal = await startTemporalDevServer({ cliPath: await ensureTemporalCli(), port: 0, uiPort: false, logLevel: 'error', onLine: () => {} });
-  const database = await createThrowawayDatabase(opts.databaseUrl ?? process.env.DATABASE_URL ?? LOCAL_POSTGRES_URL, 'provisio_bench');
-  const platform = await startInProcessPlatform({
-    databaseUrl: database.url,
-    temporalAddress: temporal.address,
+  const { platform, ceiling, stop } = await startBenchPlatform({
+    databaseUrl: opts.databaseUrl,
     simcloud: { transitionMs: podStartMs, jitterMs: 0, leaseDelayMs: 20 },
     config: { CLOUD_POLL_MS: '25' },
   });
@@ -85,7 +80,8 @@ export async function runClustersBench(opts: ClustersBenchOptions = {}): Promise
     /** Launches one cluster and follows it (every 200 ms) until ready; times come from its status history. */
     const launchOne = async () => {
       const postedAt = Date.now();
-      const queue = (await call('POST', '/products/bench/1', JSON.stringify({ size: nodes }))).headers.get('location')!;
+      const answer = await call('POST', '/products/bench/1', JSON.stringify({ size: nodes }));
+      const queue = answer.headers.get('location')!;
       let uri: string | null = null;
       for (;;) {
         await new Promise((r) => setTimeout(r, 200));
@@ -100,6 +96,9 @@ export async function runClustersBench(opts: ClustersBenchOptions = {}): Promise
             const at = (status: string) => Date.parse(data.history.find((h) => h.status === status)!.at);
             return {
               clusterId: Number(data.resource.split('/')[1]),
+              run: await operationRun(platform.db, answer.headers.get('operation-location')),
+              postedAt,
+              readyAt: at('ready'),
               ms: at('ready') - postedAt,
               registered: at('registered') - postedAt,
               scheduling: at('scheduled') - at('scheduling'),
@@ -110,22 +109,41 @@ export async function runClustersBench(opts: ClustersBenchOptions = {}): Promise
       }
     };
     await launchOne(); // warm-up: the worker's first workflow task loads the workflow bundle
-    const t0 = performance.now();
-    const launched = await Promise.all(Array.from({ length: clusters }, launchOne));
-    const makespanMs = performance.now() - t0;
+    const launched: Array<Awaited<ReturnType<typeof launchOne>>> = [];
+    const makespans: number[] = [];
+    for (let r = 0; r < rounds; r++) {
+      const t0 = performance.now();
+      launched.push(...(await Promise.all(Array.from({ length: clusters }, launchOne))));
+      makespans.push(performance.now() - t0);
+    }
+    const makespanMs = quantile(makespans, 0.5);
 
     const pods = await platform.cloud.listPods();
     const deploymentOf = await platform.db.selectFrom('cluster_nodes').select(['cluster_id', 'deployment_id']).execute();
-    const criticalPaths = launched.map(({ clusterId }) => {
+    // Per cluster: its slowest pod's pending → running (the critical path), and when its pods were starting.
+    const podsOf = launched.map(({ clusterId }) => {
       const ids = new Set(deploymentOf.filter((n) => n.cluster_id === clusterId).map((n) => n.deployment_id));
-      const starts = pods.filter((p) => ids.has(p.deploymentId)).map((p) => Date.parse(p.startedAt!) - Date.parse(p.createdAt));
-      return Math.max(...starts);
+      return pods.filter((p) => ids.has(p.deploymentId)).map((p) => ({ createdAt: Date.parse(p.createdAt), startedAt: Date.parse(p.startedAt!) }));
     });
+    const criticalPaths = podsOf.map((starts) => Math.max(...starts.map((p) => p.startedAt - p.createdAt)));
     const ratios = launched.map((l, i) => l.ms / criticalPaths[i]!);
+    const breakdown = await breakDownOperations(
+      platform.temporal,
+      ceiling,
+      launched.map((l, i) => ({
+        run: l.run,
+        sentAt: l.postedAt,
+        endAt: l.readyAt,
+        cloudMs: criticalPaths[i]!,
+        cloudWindow: { from: Math.min(...podsOf[i]!.map((p) => p.createdAt)), to: Math.max(...podsOf[i]!.map((p) => p.startedAt)) },
+      })),
+      clusters,
+    );
     const ms = launched.map((l) => l.ms);
     const p50 = (key: 'registered' | 'scheduling' | 'configuring') => round(quantile(launched.map((l) => l[key]), 0.5));
     return {
       clusters,
+      rounds,
       nodes,
       podStartMs,
       launchToReady: { p50: round(quantile(ms, 0.5)), p95: round(quantile(ms, 0.95)), max: round(Math.max(...ms)) },
@@ -133,22 +151,25 @@ export async function runClustersBench(opts: ClustersBenchOptions = {}): Promise
       ratio: { p50: round(quantile(ratios, 0.5), 2), max: round(Math.max(...ratios), 2) },
       phases: { registered: p50('registered'), scheduling: p50('scheduling'), configuring: p50('configuring') },
       makespanMs: round(makespanMs),
+      breakdown,
     };
   } finally {
     server.close();
-    await platform.stop();
-    await database.drop();
-    await temporal.stop();
+    await stop();
   }
 }
 
 export function printClustersFigures(f: ClustersFigures): void {
-  console.log(`clusters: ${f.clusters} clusters of ${f.nodes} nodes launched at once through the BigData API (HTTP, Temporal dev server, Postgres, simcloud pods start in ${f.podStartMs} ms)`);
+  const rounds = f.rounds > 1 ? `, ${f.rounds} rounds one after another` : '';
+  console.log(
+    `clusters: ${f.clusters} clusters of ${f.nodes} nodes launched at once${rounds} through the BigData API (HTTP, Temporal dev server, Postgres, simcloud pods start in ${f.podStartMs} ms)`,
+  );
   console.log(`  launch-to-ready ms     p50 ${f.launchToReady.p50}   p95 ${f.launchToReady.p95}   max ${f.launchToReady.max}`);
   console.log(`  simcloud critical ms   p50 ${f.criticalPath.p50}   max ${f.criticalPath.max}   (slowest pod's pending → running, per cluster)`);
   console.log(`  ratio                  p50 ${f.ratio.p50}   max ${f.ratio.max}`);
   console.log(`  phases p50 ms          to registered ${f.phases.registered}   scheduling → scheduled ${f.phases.scheduling}   scheduled → ready ${f.phases.configuring}`);
   console.log(`  all ready after ms     ${f.makespanMs}`);
+  printBreakdown(f.breakdown);
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

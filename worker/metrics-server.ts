@@ -3,6 +3,7 @@ import net, { type AddressInfo } from 'node:net';
 import type { RuntimeOptions } from '@temporalio/worker';
 import type { Config } from '../lib/config';
 import type { Logger } from '../lib/logger';
+import { metricsAuthorized } from '../lib/metrics-token';
 import { operationMetrics, type OperationMetrics } from '../lib/operation-metrics';
 
 /**
@@ -12,7 +13,7 @@ import { operationMetrics, type OperationMetrics } from '../lib/operation-metric
  * turns both off. A taken port is logged, never fatal: the worker matters more than its metrics.
  */
 
-type MetricsConfig = Pick<Config, 'WORKER_METRICS_PORT' | 'WORKER_SDK_METRICS_ADDRESS' | 'HOST'>;
+type MetricsConfig = Pick<Config, 'WORKER_METRICS_PORT' | 'WORKER_SDK_METRICS_ADDRESS' | 'HOST' | 'METRICS_TOKEN'>;
 
 export interface WorkerMetricsServer {
   url: string;
@@ -55,6 +56,10 @@ export async function prepareWorkerMetrics(config: MetricsConfig, metrics: Opera
       const server: Server = createServer((req, res) => {
         if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
           res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
+          return;
+        }
+        if (!metricsAuthorized(config.METRICS_TOKEN, req.headers.authorization)) {
+          res.writeHead(401, { 'content-type': 'text/plain' }).end('metrics need Authorization: Bearer <METRICS_TOKEN>\n');
           return;
         }
         void Promise.all([sdkMetricsText(sdkAddress), metrics.registry.metrics()]).then(

@@ -7,6 +7,7 @@ import {
   workflowInfo,
   CancellationScope,
   isCancellation,
+  patched,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { cloudWait, quickCall, recordCall } from './support/activity-options';
@@ -27,6 +28,13 @@ export interface InstancePartInput extends InstanceInput {
 
 const resourceOf = (instanceId: number) => `instance/${instanceId}`;
 
+/**
+ * createInstance's compensation also deletes a VM the cloud made whose id was never recorded (a
+ * create whose answer was lost, then refused or cancelled; found by `npm run chaos`). Histories
+ * recorded before it replay without the marker.
+ */
+const UNRECORDED_VM_PATCH = 'compensate-unrecorded-instance-vm';
+
 /** Deterministic per run and step: a retried or replayed step reuses it, so the cloud creates once. */
 function clientToken(step: string): string {
   const { workflowId, runId } = workflowInfo();
@@ -39,8 +47,17 @@ export async function createInstance({ instanceId }: InstanceInput): Promise<{ v
   const saga = new Saga(progress);
   return saga.run(async () => {
     saga.add('Allocate VM', async () => {
-      const { vmId } = await record.instanceCloudResources({ instanceId });
+      // Asked before the local activity: its answer may come in a later workflow task than on
+      // replay, and the marker must sit in the task that asked.
+      const findUnrecordedVm = patched(UNRECORDED_VM_PATCH);
+      const { vmId, vmName } = await record.instanceCloudResources({ instanceId });
       if (vmId) await wait.deleteVm.executeWithOptions({ ...cloudWait, summary: `Delete VM ${vmId}` }, [vmId]);
+      else if (findUnrecordedVm && vmName) {
+        // No id recorded: the create may still have made the VM (its answer lost, the retry refused or cancelled).
+        await wait.deleteMarkedVms.executeWithOptions({ ...cloudWait, summary: `Delete VM ${vmName} if the cloud made it` }, [
+          { owner: resourceOf(instanceId), name: vmName },
+        ]);
+      }
       await record.discardInstance({ instanceId });
     });
     const vm = await progress.run('Allocate VM', () =>

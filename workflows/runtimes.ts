@@ -164,9 +164,12 @@ export async function createRuntime({ runtimeId, roles, supervisor }: CreateRunt
       const outcomes = await Promise.allSettled(
         roles.map(async (role) => {
           saga.add(`Create ${role} VM`, async () => {
+            // Asked before the local activity: its answer may come in a later workflow task than on
+            // replay, and the marker must sit in the task that asked.
+            const findUnrecordedVm = patched(UNRECORDED_VM_PATCH);
             const vmId = await record.runtimeVmId({ runtimeId, role });
             if (vmId) await wait.deleteVm.executeWithOptions({ ...cloudWait, summary: `Delete VM ${vmId} (${role})` }, [vmId]);
-            else if (patched(UNRECORDED_VM_PATCH)) {
+            else if (findUnrecordedVm) {
               // No id recorded: the create may still have made the VM (its answer lost, the retry refused or cancelled).
               const name = runtimeVmName(runtimeId, role);
               await wait.deleteMarkedVms.executeWithOptions({ ...cloudWait, summary: `Delete VM ${name} if the cloud made it` }, [

@@ -1,10 +1,9 @@
-import { WorkflowNotFoundError } from '@temporalio/client';
 import { autoscalerWorkflowId, DEFAULT_SCALE_OUT_THRESHOLD, mediaServerLimit } from '../../db/apps';
-import { OperationInProgressError, startOperation } from '../../lib/operations';
 import { scaleInMediaServers, scaleOutMediaServers } from '../../workflows/apps/media-servers';
 import type { AppLoad } from '../../workflows/apps/autoscale-policy';
 import type { ActivityDeps } from '../deps';
 import { cloudCall } from '../support/cloud-errors';
+import { cancelIfRunning, startUnlessBusy } from '../support/watchers';
 import type { AppRef } from './records';
 
 /** The autoscaler's side effects: reading the media servers' load, starting scaling operations, being stopped. */
@@ -35,26 +34,14 @@ export function createAppAutoscalingActivities(deps: ActivityDeps) {
       const app = await db.selectFrom('apps').select(['name', 'project_id']).where('id', '=', appId).executeTakeFirstOrThrow();
       const common = { resourceType: 'app', resourceId: appId, projectId: app.project_id, userId: null };
       const summary = `Scale ${direction} the media servers of app ${app.name} (${appId}, project ${app.project_id}): ${reason}`;
-      try {
-        if (direction === 'out') await startOperation(deps, { ...common, workflow: scaleOutMediaServers, args: [{ appId, reason }], summary });
-        else await startOperation(deps, { ...common, workflow: scaleInMediaServers, args: [{ appId, reason }], summary });
-        return 'started';
-      } catch (err) {
-        if (err instanceof OperationInProgressError) return 'busy';
-        throw err;
-      }
+      return direction === 'out'
+        ? startUnlessBusy(deps, { ...common, workflow: scaleOutMediaServers, args: [{ appId, reason }], summary })
+        : startUnlessBusy(deps, { ...common, workflow: scaleInMediaServers, args: [{ appId, reason }], summary });
     },
 
     /** Cancels the app's autoscaler (deleteApp, or a failed deploy); one that already ended is fine. */
     async stopAppAutoscaler({ appId }: AppRef): Promise<void> {
-      const handle = deps.temporal.workflow.getHandle(autoscalerWorkflowId(config.WORKFLOW_ID_PREFIX, appId));
-      try {
-        const d = await handle.describe();
-        if (d.status.name === 'RUNNING') await handle.cancel();
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return;
-        throw err;
-      }
+      await cancelIfRunning(deps.temporal, autoscalerWorkflowId(config.WORKFLOW_ID_PREFIX, appId));
     },
   };
 }

@@ -6,7 +6,7 @@ import type { ActivityDeps } from '../deps';
 import { cloudCall } from '../support/cloud-errors';
 import { pollUntil } from '../support/poll';
 import type { AppRef, DeploymentRef } from './records';
-import { unsealEnv } from './sealed';
+import { unseal, unsealEnv } from './sealed';
 
 /** Most build-log lines kept with the app once the build ended. */
 const ARCHIVED_LOG_LINES = 20_000;
@@ -54,6 +54,16 @@ export function createAppDeploymentActivities({ db, cloud, config }: ActivityDep
     return row;
   }
 
+  /** ssh:// or git's scp-like user@host:path: the URLs a git key is for. */
+  const overSsh = (url: string) => url.startsWith('ssh://') || /^[\w.~-]+@[\w.-]+:(?!\/\/)/.test(url);
+
+  /** The project's git key the app names (POST /secret), opened only to hand to the builder: never in history or logs. */
+  async function gitKeyOf(projectId: string, name: string): Promise<string> {
+    const row = await db.selectFrom('app_secrets').select('private_key_sealed').where('project_id', '=', projectId).where('name', '=', name).executeTakeFirst();
+    if (!row) throw ApplicationFailure.nonRetryable(`Build failed: the git key ${name} named by secretName no longer exists in project ${projectId}`, 'SecretNotFound');
+    return unseal(config, 'gitKey', row.private_key_sealed);
+  }
+
   const servicesOf = (appId: string) => db.selectFrom('app_services').selectAll().where('app_id', '=', appId).orderBy('position').execute();
 
   /** The whole build log (up to ARCHIVED_LOG_LINES lines, the last ones when longer). */
@@ -80,7 +90,10 @@ export function createAppDeploymentActivities({ db, cloud, config }: ActivityDep
     /** Starts building the app's image from its git repository (a real clone, then the Dockerfile's steps). */
     async startAppBuild({ appId, clientToken }: AppRef & { clientToken: string }): Promise<string> {
       const app = await appRow(appId);
-      const build = await cloudCall(() => cloud.createBuild({ clientToken, name: app.os_name, gitUrl: app.git_url, labels: ownedBy(app) }));
+      const sshPrivateKey = app.secret_name && overSsh(app.git_url) ? await gitKeyOf(app.project_id, app.secret_name) : undefined;
+      const build = await cloudCall(() =>
+        cloud.createBuild({ clientToken, name: app.os_name, gitUrl: app.git_url, labels: ownedBy(app), ...(sshPrivateKey && { sshPrivateKey }) }),
+      );
       await db.updateTable('apps').set({ build_id: build.id, build_log: null, updated_at: new Date() }).where('id', '=', appId).execute();
       return build.id;
     },

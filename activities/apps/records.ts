@@ -11,6 +11,7 @@ import {
   type PodRef,
 } from '../../db/apps';
 import type { ActivityDeps } from '../deps';
+import { awaitRecorded } from '../support/records';
 
 export interface AppRef {
   appId: string;
@@ -27,7 +28,8 @@ export interface DeploymentRef extends AppRef {
 const notRunning = (what: string) => `Application must be in state RUNNING in order to ${what}`;
 
 /** The apps domain's writes to its own tables: run as local activities (no server round trip). */
-export function createAppRecordActivities({ db }: ActivityDeps) {
+export function createAppRecordActivities(deps: ActivityDeps) {
+  const { db } = deps;
   async function appRow(appId: string) {
     const row = await db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst();
     if (!row) throw ApplicationFailure.nonRetryable(`Application ${appId} does not exist`, 'NotFound');
@@ -40,7 +42,8 @@ export function createAppRecordActivities({ db }: ActivityDeps) {
   return {
     /** What deployApp lays out as steps: the media servers to start and the services to deploy, in order. */
     async appDeployPlan({ appId }: AppRef): Promise<{ numberOfInstances: number; services: Array<{ id: string; name: string }> }> {
-      const app = await appRow(appId);
+      // The first step of a create: its rows may commit a moment after the run starts (support/records.ts).
+      const app = await awaitRecorded(deps, () => db.selectFrom('apps').selectAll().where('id', '=', appId).executeTakeFirst(), `Application ${appId}`);
       const services = await db.selectFrom('app_services').select(['id', 'name']).where('app_id', '=', appId).orderBy('position').execute();
       return { numberOfInstances: app.number_of_instances, services };
     },

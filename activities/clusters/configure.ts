@@ -9,19 +9,23 @@ export function createClusterConfigureActivities({ db }: ActivityDeps) {
   return {
     /**
      * The cluster is `configuring`: runs the orchestrator step and records its output per service,
-     * then the cluster is `configured`. A failed step fails the launch (OrchestratorFailed).
+     * then the cluster is `configured` — and, with `markReady`, `ready` in the same write (a launch
+     * has nothing between the two). A failed step fails the launch (OrchestratorFailed).
      */
-    async configureCluster({ clusterId }: ClusterRef): Promise<{ services: number }> {
-      await recordStatus(db, clusterId, 'configuring');
-      const cluster = await db
-        .selectFrom('clusters')
-        .innerJoin('cluster_products as p', (j) => j.onRef('p.name', '=', 'clusters.product').onRef('p.version', '=', 'clusters.version'))
-        .select(['clusters.owner_name', 'clusters.product', 'clusters.version', 'clusters.number', 'p.orchestrator'])
-        .where('clusters.id', '=', clusterId)
-        .executeTakeFirst();
+    async configureCluster({ clusterId, markReady = false }: ClusterRef & { markReady?: boolean }): Promise<{ services: number }> {
+      // The status write and the reads are independent: they go out together.
+      const [, cluster, nodes, services] = await Promise.all([
+        recordStatus(db, clusterId, 'configuring'),
+        db
+          .selectFrom('clusters')
+          .innerJoin('cluster_products as p', (j) => j.onRef('p.name', '=', 'clusters.product').onRef('p.version', '=', 'clusters.version'))
+          .select(['clusters.owner_name', 'clusters.product', 'clusters.version', 'clusters.number', 'p.orchestrator'])
+          .where('clusters.id', '=', clusterId)
+          .executeTakeFirst(),
+        db.selectFrom('cluster_nodes').select(['name', 'address', 'host']).where('cluster_id', '=', clusterId).orderBy('ordinal').execute(),
+        db.selectFrom('cluster_services').select(['name', 'nodes']).where('cluster_id', '=', clusterId).orderBy('name').execute(),
+      ]);
       if (!cluster) throw ApplicationFailure.nonRetryable(`cluster ${clusterId} does not exist`, 'NotFound');
-      const nodes = await db.selectFrom('cluster_nodes').select(['name', 'address', 'host']).where('cluster_id', '=', clusterId).orderBy('ordinal').execute();
-      const services = await db.selectFrom('cluster_services').select(['name', 'nodes']).where('cluster_id', '=', clusterId).orderBy('name').execute();
       const outcome = runOrchestrator({
         script: cluster.orchestrator,
         clusterdn: clusterDn({ owner: cluster.owner_name, product: cluster.product, version: cluster.version, number: cluster.number }),
@@ -38,6 +42,7 @@ export function createClusterConfigureActivities({ db }: ActivityDeps) {
             .where('name', '=', name)
             .execute();
         }
+        if (!outcome.failure && markReady) await recordStatus(tx, clusterId, 'ready');
       });
       if (outcome.failure) throw ApplicationFailure.nonRetryable(outcome.failure, 'OrchestratorFailed');
       return { services: services.length };

@@ -28,12 +28,11 @@ export function createClusterNodeActivities({ db, cloud, config }: ActivityDeps)
     await db.updateTable('cluster_nodes').set({ ...changes, updated_at: new Date() }).where('cluster_id', '=', clusterId).where('name', '=', node).execute();
   }
 
-  /** The cluster's region: the template's, else chosen once (the most free CPU, then memory) and recorded. */
-  async function regionOf(clusterId: number): Promise<string> {
-    const cluster = await db.selectFrom('clusters').select('region').where('id', '=', clusterId).executeTakeFirstOrThrow();
-    if (cluster.region) return cluster.region;
-    const free = new Map((await cloudCall(() => cloud.listRegions())).map((r) => [r.name, { cpu: 0, memoryMb: 0 }]));
-    for (const h of await cloudCall(() => cloud.listHosts())) {
+  /** A region for a cluster whose template names none (the most free CPU, then memory), recorded so a retry keeps it. */
+  async function chooseRegion(clusterId: number): Promise<string> {
+    const [regions, hosts] = await Promise.all([cloudCall(() => cloud.listRegions()), cloudCall(() => cloud.listHosts())]);
+    const free = new Map(regions.map((r) => [r.name, { cpu: 0, memoryMb: 0 }]));
+    for (const h of hosts) {
       const f = free.get(h.region);
       if (f && h.state === 'up') Object.assign(f, { cpu: f.cpu + h.cpu - h.usedCpu, memoryMb: f.memoryMb + h.memoryMb - h.usedMemoryMb });
     }
@@ -43,12 +42,20 @@ export function createClusterNodeActivities({ db, cloud, config }: ActivityDeps)
     return region;
   }
 
-  /** Host names by id, read again when a pod lands on a host not seen yet. */
+  /**
+   * Host names by id: listed at once (while the first pods are read), and again when a pod lands
+   * on a host not seen yet.
+   */
   function hostNames() {
-    let names = new Map<string, string>();
+    const list = () => {
+      const listing = cloudCall(() => cloud.listHosts()).then((hosts) => new Map(hosts.map((h) => [h.id, h.name])));
+      listing.catch(() => {}); // a failed listing surfaces where it is awaited, not as an unhandled rejection
+      return listing;
+    };
+    let names = list();
     return async (hostId: string) => {
-      if (!names.has(hostId)) names = new Map((await cloudCall(() => cloud.listHosts())).map((h) => [h.id, h.name]));
-      return names.get(hostId) ?? hostId;
+      if (!(await names).has(hostId)) names = list();
+      return (await names).get(hostId) ?? hostId;
     };
   }
 
@@ -70,10 +77,14 @@ export function createClusterNodeActivities({ db, cloud, config }: ActivityDeps)
      * make a retry return the deployments created the first time.
      */
     async placeClusterNodes({ clusterId, clientToken }: ClusterRef & { clientToken: string }): Promise<{ region: string; placed: number }> {
-      await recordStatus(db, clusterId, 'scheduling');
-      const region = await regionOf(clusterId);
-      const { project_id: projectId } = await db.selectFrom('clusters').select('project_id').where('id', '=', clusterId).executeTakeFirstOrThrow();
-      const nodes = await db.selectFrom('cluster_nodes').selectAll().where('cluster_id', '=', clusterId).orderBy('ordinal').execute();
+      // Everything before the first deployment delays every pod's start: these go out together.
+      const [, cluster, nodes] = await Promise.all([
+        recordStatus(db, clusterId, 'scheduling'),
+        db.selectFrom('clusters').select(['region', 'project_id']).where('id', '=', clusterId).executeTakeFirstOrThrow(),
+        db.selectFrom('cluster_nodes').selectAll().where('cluster_id', '=', clusterId).orderBy('ordinal').execute(),
+      ]);
+      const region = cluster.region ?? (await chooseRegion(clusterId));
+      const projectId = cluster.project_id;
       const placements = await Promise.allSettled(
         nodes.map(async (node) => {
           try {
@@ -113,18 +124,14 @@ export function createClusterNodeActivities({ db, cloud, config }: ActivityDeps)
      */
     async waitForClusterNodes({ clusterId }: ClusterRef): Promise<{ running: number }> {
       const hostName = hostNames();
+      // Read once: while this activity waits, it is the only writer of its nodes' records.
+      const nodes = await db.selectFrom('cluster_nodes').selectAll().where('cluster_id', '=', clusterId).orderBy('ordinal').execute();
+      const unplaced = nodes.find((node) => !node.deployment_id);
+      if (unplaced) throw ApplicationFailure.nonRetryable(`node ${unplaced.name} was never placed`, 'NodeFailed');
       return pollUntil(
         async () => {
-          const nodes = await db.selectFrom('cluster_nodes').selectAll().where('cluster_id', '=', clusterId).orderBy('ordinal').execute();
           // One pod per node; their reads go out together.
-          const pods = await Promise.all(
-            nodes.map((node) => {
-              if (!node.deployment_id) throw ApplicationFailure.nonRetryable(`node ${node.name} was never placed`, 'NodeFailed');
-              const deploymentId = node.deployment_id;
-              return cloudCall(() => cloud.listPods({ deploymentId })).then((found) => found[0]);
-            }),
-          );
-          let running = 0;
+          const pods = await Promise.all(nodes.map((node) => cloudCall(() => cloud.listPods({ deploymentId: node.deployment_id! })).then((found) => found[0])));
           for (const [i, node] of nodes.entries()) {
             const pod = pods[i];
             if (!pod || podFailed(pod)) {
@@ -132,15 +139,20 @@ export function createClusterNodeActivities({ db, cloud, config }: ActivityDeps)
               await setNode(clusterId, node.name, { status: 'failed', error: reason });
               throw ApplicationFailure.nonRetryable(reason, 'NodeFailed');
             }
-            const status = pod.state === 'running' && pod.ipv4 ? 'running' : 'queued';
-            if (status === 'running') running++;
-            if (status !== node.status || pod.hostId !== node.host_id || pod.ipv4 !== node.address) {
-              await setNode(clusterId, node.name, { status, host_id: pod.hostId, host: await hostName(pod.hostId), address: pod.ipv4 });
-            }
           }
-          if (running < nodes.length) return undefined;
+          // Each node whose pod moved is recorded (queued → running, its host and address); the writes go out together.
+          await Promise.all(
+            nodes.map(async (node, i) => {
+              const pod = pods[i]!;
+              const status = pod.state === 'running' && pod.ipv4 ? 'running' : 'queued';
+              if (status === node.status && pod.hostId === node.host_id && pod.ipv4 === node.address) return;
+              await setNode(clusterId, node.name, { status, host_id: pod.hostId, host: await hostName(pod.hostId), address: pod.ipv4 });
+              Object.assign(node, { status, host_id: pod.hostId, address: pod.ipv4 });
+            }),
+          );
+          if (nodes.some((node) => node.status !== 'running')) return undefined;
           await recordStatus(db, clusterId, 'scheduled');
-          return { running };
+          return { running: nodes.length };
         },
         config.CLOUD_POLL_MS,
         () => `waiting for the nodes of cluster ${clusterId} to run`,

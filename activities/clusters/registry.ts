@@ -52,20 +52,26 @@ export function createClusterRegistryActivities(deps: ActivityDeps) {
      */
     async registerCluster({ clusterId }: ClusterRef): Promise<{ nodes: string[] }> {
       // The first step of a launch: its row may commit a moment after the run starts (support/records.ts).
-      const cluster = await awaitRecorded(deps, () => db.selectFrom('clusters').selectAll().where('id', '=', clusterId).executeTakeFirst(), `cluster ${clusterId}`);
-      const product = await db
-        .selectFrom('cluster_products')
-        .select(['template', 'template_type'])
-        .where('name', '=', cluster.product)
-        .where('version', '=', cluster.version)
-        .executeTakeFirstOrThrow();
-      if (!product.template || !product.template_type) {
+      // The cluster and its product's template in one read.
+      const cluster = await awaitRecorded(
+        deps,
+        () =>
+          db
+            .selectFrom('clusters')
+            .leftJoin('cluster_products as p', (j) => j.onRef('p.name', '=', 'clusters.product').onRef('p.version', '=', 'clusters.version'))
+            .selectAll('clusters')
+            .select(['p.template', 'p.template_type'])
+            .where('clusters.id', '=', clusterId)
+            .executeTakeFirst(),
+        `cluster ${clusterId}`,
+      );
+      if (!cluster.template || !cluster.template_type) {
         throw ApplicationFailure.nonRetryable(`product ${cluster.product} ${cluster.version} has no template`, 'InvalidTemplate');
       }
       const dn = clusterDn({ owner: cluster.owner_name, product: cluster.product, version: cluster.version, number: cluster.number });
       let document;
       try {
-        document = renderClusterDocument(product.template, product.template_type, {
+        document = renderClusterDocument(cluster.template, cluster.template_type, {
           opts: cluster.options,
           user: cluster.owner_name,
           product: cluster.product,
@@ -79,8 +85,11 @@ export function createClusterRegistryActivities(deps: ActivityDeps) {
       }
       const nodes = Object.entries(document.nodes);
       await db.transaction().execute(async (tx) => {
-        await tx.deleteFrom('cluster_nodes').where('cluster_id', '=', clusterId).execute();
-        await tx.deleteFrom('cluster_services').where('cluster_id', '=', clusterId).execute();
+        // A retry clears what an earlier attempt recorded; a pending cluster has nothing recorded yet (its rows and status commit together).
+        if (cluster.status !== 'pending') {
+          await tx.deleteFrom('cluster_nodes').where('cluster_id', '=', clusterId).execute();
+          await tx.deleteFrom('cluster_services').where('cluster_id', '=', clusterId).execute();
+        }
         await tx
           .insertInto('cluster_nodes')
           .values(

@@ -1,10 +1,10 @@
 import type { InstanceState } from '../../db/compute';
-import { readOwnerMark, type ExpectedObject } from '../../lib/inventory';
+import type { ExpectedObject } from '../../lib/inventory';
 import { startOperation } from '../../lib/operations';
 import { deleteInstance } from '../../workflows/compute';
 import type { ActivityDeps } from '../deps';
-import { cloudCall } from '../support/cloud-errors';
 import type { DomainInventory } from './types';
+import { vmsMarkedFor } from './vms';
 
 /** Instance states an operation is in the middle of: the VM may come and go. */
 const TRANSIENT: ReadonlySet<InstanceState> = new Set(['building', 'starting', 'stopping', 'deleting']);
@@ -31,20 +31,7 @@ export function computeInventory({ db, cloud, config }: ActivityDeps): DomainInv
         }),
       );
     },
-    async cloudObjects() {
-      const vms = await cloudCall(() => cloud.listVms());
-      return vms.map((vm) => {
-        const owner = readOwnerMark(prefix, vm.context);
-        return {
-          kind: 'vm' as const,
-          cloudId: vm.id,
-          name: vm.name,
-          owner: owner?.resourceType === 'instance' ? owner : null,
-          createdAt: vm.createdAt,
-          state: vm.state,
-        };
-      });
-    },
+    cloudObjects: () => vmsMarkedFor(cloud, prefix, 'instance'),
     async isClaimed(object) {
       const id = Number(object.owner.resourceId);
       const claim = await db

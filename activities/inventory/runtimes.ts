@@ -1,8 +1,8 @@
 import type { RuntimeFunctionState } from '../../db/runtimes';
-import { readOwnerMark, type ExpectedObject } from '../../lib/inventory';
+import type { ExpectedObject } from '../../lib/inventory';
 import type { ActivityDeps } from '../deps';
-import { cloudCall } from '../support/cloud-errors';
 import type { DomainInventory } from './types';
+import { vmsMarkedFor } from './vms';
 
 /** Function states an operation is in the middle of. */
 const TRANSIENT: ReadonlySet<RuntimeFunctionState> = new Set(['PENDING', 'UPDATING']);
@@ -35,20 +35,7 @@ export function runtimeInventory({ db, cloud, config }: ActivityDeps): DomainInv
         }),
       );
     },
-    async cloudObjects() {
-      const vms = await cloudCall(() => cloud.listVms());
-      return vms.map((vm) => {
-        const owner = readOwnerMark(prefix, vm.context);
-        return {
-          kind: 'vm' as const,
-          cloudId: vm.id,
-          name: vm.name,
-          owner: owner?.resourceType === 'runtime' ? owner : null,
-          createdAt: vm.createdAt,
-          state: vm.state,
-        };
-      });
-    },
+    cloudObjects: () => vmsMarkedFor(cloud, prefix, 'runtime'),
     async isClaimed(object) {
       const id = Number(object.owner.resourceId);
       const claim = await db

@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps';
 import { loadApp, mediaServersOf, type PaasContext, type PaasEnv } from './context';
 import { paasError } from './errors';
 import { AcceptedSchema, appErrors, AppIdParam, HostParams, json, MediaServerSchema, paasRoute } from './openapi';
+import { answered } from '../operations/recorded';
 import { opHeaders, startAppOperation } from './operations';
 import { mediaServerView, type AppRow, type MediaServerRow } from './views';
 
@@ -76,13 +77,19 @@ export function registerMediaServerRoutes(app: OpenAPIHono<PaasEnv>, deps: AppDe
     const limit = mediaServerLimit(row);
     if ((await hostsOf(row)).length >= limit) throw paasError(400, scaleOutRefusal(limit, row.name));
     const reason = requestedBy(c);
-    const { operationId } = await startAppOperation(deps, row, {
-      workflow: scaleOutMediaServers,
-      args: [{ appId: row.id, reason }],
-      summary: `Scale out the media servers of app ${row.name} (${row.id}, project ${row.project_id}): ${reason}`,
-      userId: c.get('principal').userId,
-    });
-    return accepted(c, operationId, `Scaling out application ${row.name}: one media server is being added`);
+    const answer = (operationId: string) => accepted(c, operationId, `Scaling out application ${row.name}: one media server is being added`);
+    const { operationId } = await startAppOperation(
+      deps,
+      row,
+      {
+        workflow: scaleOutMediaServers,
+        args: [{ appId: row.id, reason }],
+        summary: `Scale out the media servers of app ${row.name} (${row.id}, project ${row.project_id}): ${reason}`,
+        userId: c.get('principal').userId,
+      },
+      answered(c, answer),
+    );
+    return answer(operationId);
   });
 
   const scaleIn = async (c: PaasContext, id: string, hostname?: string) => {

@@ -6,6 +6,7 @@ import {
   startOperation,
   type StartedOperation,
   type StartOperationRequest,
+  type StartOptions,
 } from '../../lib/operations';
 import type { AppDeps } from '../deps';
 import { paasError } from './errors';
@@ -15,10 +16,17 @@ export const opHeaders = (operationId: string) => ({ 'Operation-Location': opera
 
 type AppOperationRequest<W extends Workflow> = Omit<StartOperationRequest<W>, 'resourceType' | 'resourceId' | 'projectId'>;
 
-/** Starts an operation on an app (workflow ID `app/<id>`); 409 naming the running one when another holds the app. */
-export async function startAppOperation<W extends Workflow>(deps: AppDeps, app: AppRow, req: AppOperationRequest<W>): Promise<StartedOperation<W>> {
+/** The resource an app's operations act on (workflow ID `app/<id>`). */
+export const onApp = (app: Pick<AppRow, 'id' | 'project_id'>) => ({ resourceType: 'app', resourceId: app.id, projectId: app.project_id });
+
+/**
+ * Starts an operation on an app (workflow ID `app/<id>`); 409 naming the running one when another
+ * holds the app. `options` (api/operations/recorded.ts `answered`) records the answer a retry of a
+ * POST with an Idempotency-Key gets, should this request die after the start.
+ */
+export async function startAppOperation<W extends Workflow>(deps: AppDeps, app: AppRow, req: AppOperationRequest<W>, options?: StartOptions): Promise<StartedOperation<W>> {
   try {
-    return await startOperation(deps, { ...req, resourceType: 'app', resourceId: app.id, projectId: app.project_id });
+    return await startOperation(deps, { ...req, ...onApp(app) }, options);
   } catch (err) {
     if (err instanceof OperationInProgressError) {
       throw paasError(409, `Another operation is in progress on application ${app.name}`, err.operationId ? { operation: operationLink(err.operationId) } : undefined);
@@ -38,7 +46,7 @@ const TAKEOVER_ATTEMPTS = 3;
 export async function startAppDeletion<W extends Workflow>(deps: AppDeps, app: AppRow, req: AppOperationRequest<W>): Promise<StartedOperation> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await startOperation(deps, { ...req, resourceType: 'app', resourceId: app.id, projectId: app.project_id });
+      return await startOperation(deps, { ...req, ...onApp(app) });
     } catch (err) {
       if (!(err instanceof OperationInProgressError) || attempt >= TAKEOVER_ATTEMPTS) throw err;
       const handle = deps.temporal.workflow.getHandle(resourceWorkflowId(deps.config, 'app', app.id));

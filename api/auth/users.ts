@@ -2,6 +2,7 @@ import type { Db } from '../../db/connection';
 import type { Role } from '../../db/identity';
 import { conflict, HttpError, unauthorized } from '../errors';
 import { dummyPasswordHash, hashPassword, verifyPassword } from '../../lib/passwords';
+import { verifiedCredentials } from './credential-cache';
 import { isUniqueViolation } from './pg-errors';
 import type { Principal } from './principal';
 import { revokeUserTokens } from './tokens';
@@ -57,7 +58,9 @@ export function toUserView(row: {
 
 /**
  * The caller behind a username and password, or null. Unknown and disabled users cost one
- * scrypt like everyone else, so response time does not reveal which usernames exist.
+ * scrypt like everyone else, so response time does not reveal which usernames exist. An enabled
+ * user's right password is remembered for a minute (credential-cache.ts): HTTP Basic checks it on
+ * every request. The row is still read every time, so disable, delete and role changes apply at once.
  */
 export async function authenticatePassword(db: Db, username: string, password: string): Promise<Principal | null> {
   const user =
@@ -68,7 +71,11 @@ export async function authenticatePassword(db: Db, username: string, password: s
           .where('username', '=', username)
           .executeTakeFirst()
       : undefined;
-  const ok = await verifyPassword(password.slice(0, MAX_PASSWORD_LENGTH), user?.password_hash ?? (await dummyPasswordHash()));
+  const candidate = password.slice(0, MAX_PASSWORD_LENGTH);
+  const ok =
+    user && !user.disabled
+      ? await verifiedCredentials.verify(candidate, user.password_hash)
+      : await verifyPassword(candidate, user?.password_hash ?? (await dummyPasswordHash()));
   if (!user || !ok || user.disabled) return null;
   return { userId: user.id, username: user.username, isAdmin: user.is_admin, defaultProjectId: user.default_project_id, tokenId: null };
 }

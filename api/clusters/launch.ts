@@ -60,14 +60,17 @@ export function registerLaunchRoutes(app: OpenAPIHono<AppEnv>, deps: AppDeps, au
 
       const queued = (queueId: string) => `${BASE_PATH}/queue/${queueId}`;
       // The cluster row, the operation and the answer a retry gets commit together, or not at all (api/operations/recorded.ts).
+      // The cluster's number comes first, in a statement of its own: inside the transaction below its
+      // row lock would be held across the workflow start and queue every concurrent launch of this
+      // product behind it. A launch that fails later leaves a gap in the numbers, as a sequence does.
+      const { last_number } = await deps.db
+        .insertInto('cluster_counters')
+        .values({ owner_id: principal.userId, product: name, version, last_number: 1 })
+        .onConflict((oc) => oc.columns(['owner_id', 'product', 'version']).doUpdateSet({ last_number: sql`cluster_counters.last_number + 1` }))
+        .returning('last_number')
+        .executeTakeFirstOrThrow();
       const { value: cluster, operationId } = await startRecorded(c, deps, {
         records: async (tx) => {
-          const { last_number } = await tx
-            .insertInto('cluster_counters')
-            .values({ owner_id: principal.userId, product: name, version, last_number: 1 })
-            .onConflict((oc) => oc.columns(['owner_id', 'product', 'version']).doUpdateSet({ last_number: sql`cluster_counters.last_number + 1` }))
-            .returning('last_number')
-            .executeTakeFirstOrThrow();
           return tx
             .insertInto('clusters')
             .values({

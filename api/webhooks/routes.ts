@@ -3,7 +3,8 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { sql, type Selectable } from 'kysely';
 import { ensureEventPump, startDeliveryWorkflows } from '../../activities/webhooks';
 import { deliveryWorkflowId, WEBHOOK_SECRET_PURPOSE, type WebhookDeliveriesTable, type WebhookEndpointsTable } from '../../db/webhooks';
-import { secretKey } from '../../lib/config';
+import { secretKey, webhookPrivateTargetsAllowed } from '../../lib/config';
+import { refusedOnSight } from '../../lib/webhook-targets';
 import { eventEnvelope } from '../../lib/events';
 import { sealSecret } from '../../lib/secrets';
 import { requireProjectAccess } from '../auth/access';
@@ -164,11 +165,19 @@ export function webhookRoutes(deps: AppDeps) {
     return row;
   }
 
+  /** A target inside the platform's network is refused unless allowed (lib/webhook-targets.ts; deliveries check resolved names). */
+  function assertPublicTarget(url: string | undefined): void {
+    if (url === undefined || webhookPrivateTargetsAllowed(config)) return;
+    const why = refusedOnSight(url);
+    if (why) throw badRequest(`url: ${why}; webhooks may only target public addresses (WEBHOOK_ALLOW_PRIVATE_TARGETS)`);
+  }
+
   app.openapi(createWebhook, async (c) => {
     const { id } = c.req.valid('param');
     const body = c.req.valid('json');
     const principal = c.get('principal');
     await requireProjectAccess(db, principal, id, 'manager');
+    assertPublicTarget(body.url);
     const secret = body.secret ?? `whsec_${randomBytes(24).toString('base64url')}`;
     const row = await db
       .insertInto('webhook_endpoints')
@@ -215,6 +224,7 @@ export function webhookRoutes(deps: AppDeps) {
     const patch = c.req.valid('json');
     await requireProjectAccess(db, c.get('principal'), id, 'manager');
     await endpointOf(id, webhookId);
+    assertPublicTarget(patch.url);
     const row = await db
       .updateTable('webhook_endpoints')
       .set({

@@ -29,6 +29,8 @@ export interface SimcloudOptions {
   maxConcurrentBuilds?: number;
   /** Limit for each git command of a build. Default 120000. */
   gitTimeoutMs?: number;
+  /** The ssh program builds run for ssh git URLs. Default `ssh`. */
+  gitSshCommand?: string;
   /** What the region services (flavor catalogs) accept over HTTP Basic. Dev defaults: simcloud / simcloud-dev-secret. */
   username?: string;
   password?: string;
@@ -74,6 +76,7 @@ export async function startSimcloud(options: SimcloudOptions): Promise<RunningSi
         stepMs: options.buildStepMs ?? 300,
         maxConcurrent: options.maxConcurrentBuilds ?? 8,
         gitTimeoutMs: options.gitTimeoutMs ?? 120_000,
+        sshCommand: options.gitSshCommand,
       },
       seed,
     },

@@ -75,7 +75,7 @@ it('runtimes: a failed create removes the VM whose create answer was lost', asyn
   expect(await markedVms(resource)).toEqual([]);
 });
 
-it.fails('compute (handed over): a failed create removes the VM whose create answer was lost', async () => {
+it('compute (handed over): a failed create removes the VM whose create answer was lost', async () => {
   const kahu = await kahuSession(stack);
   const refused = loseReplyThenRefuse();
   const res = await kahu.post('/v0/compute/instance/', { profile: 'debian-jessie-amd64', size: '1cpu256mb', name: 'lost-reply' }, { prefer: 'respond-async' });
@@ -87,7 +87,7 @@ it.fails('compute (handed over): a failed create removes the VM whose create ans
   expect(await markedVms(resource)).toEqual([]);
 });
 
-it.fails('apps (handed over): a failed deploy removes the media-server VM whose create answer was lost', async () => {
+it('apps (handed over): a failed deploy removes the media-server VM whose create answer was lost', async () => {
   repo = await gitRepository();
   const paas = await paasClient(stack);
   const refused = loseReplyThenRefuse();

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyText } from '../support/history-text';
 import { platformClient } from '../support/platform';
 import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
@@ -137,7 +138,8 @@ describe('drift repair', () => {
     await catalogOf('region-2').deleteFlavor(flavor.id);
     expect(await holds('region-2', flavor.id)).toBe(false);
 
-    await waitFor(async () => ((await holds('region-2', flavor.id)) ? true : undefined), 60_000, 200);
+    // The schedule runs every second; on a loaded machine a run can take a while to be scheduled.
+    await waitFor(async () => ((await holds('region-2', flavor.id)) ? true : undefined), 100_000, 200);
     const repair = await waitFor(async () =>
       stack.db
         .selectFrom('operations')
@@ -154,7 +156,7 @@ describe('drift repair', () => {
     });
     expect(view.steps).toEqual([expect.objectContaining({ name: 'Install in region-2', state: 'completed' })]);
     expect((await readDoc(await manager.get(`/v1/flavors/${flavor.id}`), 'json')).flavor.nodes.sort()).toEqual(['region-1', 'region-2']);
-  });
+  }, 150_000);
 
   it('leaves a region that now has another flavor of that name to a person, instead of failing a repair every run', async () => {
     const { flavor } = await readDoc(await manager.post('/v1/flavors', flavorBody('twin', { nodes: ['region-2'] })), 'json');
@@ -169,21 +171,13 @@ describe('drift repair', () => {
 });
 
 describe('region credentials', () => {
-  /** Every string in a history, payloads decoded (they are JSON bytes). */
-  function textOf(value: unknown): string {
-    if (value instanceof Uint8Array) return Buffer.from(value).toString('utf8');
-    if (Array.isArray(value)) return value.map(textOf).join('\n');
-    if (value && typeof value === 'object') return Object.values(value).map(textOf).join('\n');
-    return String(value);
-  }
-
   it('appear in no answer, no operation, no workflow history and no stored row', async () => {
     const forbidden = [USERNAME, PASSWORD, Buffer.from(`${USERNAME}:${PASSWORD}`).toString('base64')];
     const operations = await (await platformClient(stack).get('/v1/operations?limit=100')).text();
     const rows = JSON.stringify(await stack.db.selectFrom('flavor_infrastructures').selectAll().execute());
     const histories: string[] = [];
     for await (const wf of stack.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` })) {
-      histories.push(textOf(await stack.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()));
+      histories.push(historyText(await stack.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()));
     }
     expect(histories.length).toBeGreaterThan(5);
     expect(histories.join('\n')).toContain('region-2'); // the histories are readable text: the search is meaningful

@@ -15,6 +15,9 @@ let stack: Stack;
 let kahu: KahuSession;
 let worker: ChildProcess | undefined;
 let workerMetricsUrl: string;
+// Both /metrics are guarded, as a production deployment sets it (Prometheus sends the bearer token).
+const METRICS_TOKEN = 'scrape-token-5c1e9a0d7f';
+const scraper = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
 
 /** Sample lines of a metric whose labels include `labels`. */
 const samples = (text: string, name: string, labels: Record<string, string>) =>
@@ -32,7 +35,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 beforeAll(async () => {
-  stack = await startStack({ noWorker: true });
+  stack = await startStack({ noWorker: true, config: { METRICS_TOKEN } });
   kahu = await kahuSession(stack);
   const port = await freePort();
   workerMetricsUrl = `http://127.0.0.1:${port}/metrics`;
@@ -62,7 +65,9 @@ describe('API /metrics', () => {
     await stack.request('/definitely/not/here');
     await stack.request(`/v0/compute/instance/${n}`); // 401 from the auth middleware
 
-    const res = await stack.request('/metrics');
+    expect((await stack.request('/metrics')).status).toBe(401);
+    expect((await stack.request('/metrics', { headers: { authorization: 'Bearer not-the-token-at-all' } })).status).toBe(401);
+    const res = await stack.request('/metrics', scraper);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^text\/plain/);
     const text = await res.text();
@@ -94,7 +99,7 @@ describe('worker /metrics', () => {
     await platform.post(`${startOp}/cancel`); // cancelled, or already completed: either is counted once
 
     const text = await waitFor(async () => {
-      const res = await fetch(workerMetricsUrl).catch(() => undefined);
+      const res = await fetch(workerMetricsUrl, scraper).catch(() => undefined);
       if (!res || res.status !== 200) return undefined;
       const body = await res.text();
       const closed = samples(body, 'provisio_operations_closed_total', { surface: 'compute' }).reduce((a, b) => a + b, 0);
@@ -121,5 +126,6 @@ describe('worker /metrics', () => {
     expect(ours).not.toContain('workflow_type="pumpPlatformEvents"');
     expect(ours).not.toContain('workflow_type="superviseInstances"');
     expect(text).toContain('provisio_worker_process_cpu_seconds_total');
+    expect((await fetch(workerMetricsUrl)).status).toBe(401);
   }, 120_000);
 });

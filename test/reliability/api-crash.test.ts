@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startCluster, type Cluster, type Member } from '../../scripts/scale/cluster';
+import { gitRepository, smallApp } from '../apps/support';
 import { MINIMAL_JSON } from '../clusters/support';
 
 /**
@@ -72,17 +73,23 @@ const kahu = (path: string, form: Record<string, string>): Request => ({
 
 /**
  * Sends `req` to a fresh API process that SIGKILLs itself at `point`, then the same request (same
- * Idempotency-Key) to the surviving API. Returns the survivor's answer.
+ * Idempotency-Key: a fresh one unless `req` has its own) to the surviving API, after `afterCrash`
+ * looked at what the dead request left. Returns the survivor's answer.
  */
-async function crashThenRetry(point: string, req: Request): Promise<{ status: number; headers: Headers; body: any; replayed: boolean }> {
+async function crashThenRetry(
+  point: string,
+  req: Request,
+  afterCrash?: () => Promise<void>,
+): Promise<{ status: number; headers: Headers; body: any; replayed: boolean }> {
   const victim = await cluster.addApi(`api-crash-${point}-${randomBytes(2).toString('hex')}`, { PROVISIO_TEST_CRASH_AT: point });
-  const headers = { ...req.headers, 'idempotency-key': randomUUID() };
+  const headers = { 'idempotency-key': randomUUID(), ...req.headers };
   const first = await fetch(`${victim.url}${req.path}`, { method: req.method, headers, body: req.body }).then(
     (res) => `answered ${res.status}`,
     () => 'connection lost',
   );
   expect(first, `the API should have died at ${point}`).toBe('connection lost');
   expect((await victim.proc.exited).signal).toBe('SIGKILL');
+  await afterCrash?.();
 
   const started = Date.now();
   // A key held by a dead request used to block retries for 10 minutes: give the retry one.
@@ -174,6 +181,22 @@ describe('on an existing instance, the API dies after the workflow started', () 
     const cloudVolumes = listed.volumes.filter((v) => v.name === `instance-${id}-data`);
     expect(cloudVolumes).toHaveLength(1);
     expect((await operationsOn(`instance/${id}`)).map((o) => o.workflow_type)).toEqual(['createInstance', 'attachStorage']);
+    // The dead request's run was terminated, not failed: its compensation finds the volume by its
+    // name, which the retry's run reuses, so running it could undo the retry's volume.
+    const recorded = new Set((await operationsOn(`instance/${id}`)).map((o) => o.run_id));
+    const query = `WorkflowId = '${cluster.workflowIdPrefix}instance/${id}' AND WorkflowType = 'attachStorage'`;
+    const abandonedRuns = async () => {
+      const statuses: string[] = [];
+      for await (const wf of cluster.temporal.workflow.list({ query })) if (!recorded.has(wf.runId)) statuses.push(wf.status.name);
+      return statuses;
+    };
+    // Visibility catches up within moments.
+    let abandoned = await abandonedRuns();
+    for (const deadline = Date.now() + 10_000; (!abandoned.length || abandoned.includes('RUNNING')) && Date.now() < deadline; ) {
+      await sleep(200);
+      abandoned = await abandonedRuns();
+    }
+    expect(abandoned).toEqual(['TERMINATED']);
   }, 180_000);
 
   it('starting it: the run is recorded by the survivor, and the retry gets its operation (202 with the link)', async () => {
@@ -271,6 +294,67 @@ describe('other surfaces, the API dies', () => {
     const nodes = await cluster.db.selectFrom('flavor_nodes').select('infrastructure_name').where('flavor_id', '=', flavors[0]!.id).execute();
     expect(nodes).toEqual([{ infrastructure_name: region }]);
   }, 180_000);
+});
+
+describe('creating an app, the API dies', () => {
+  const paas = '/api/v1/nubomedia/paas';
+  let repo: Awaited<ReturnType<typeof gitRepository>> | undefined;
+  let bearer: string;
+
+  beforeAll(async () => {
+    repo = await gitRepository();
+    // The PaaS surface's own auth: an OAuth2 password grant (api/apps/oauth.ts).
+    const res = await fetch(`${survivor.url}/oauth/token`, {
+      method: 'POST',
+      headers: { authorization: `Basic ${Buffer.from('openbatonOSClient:secret').toString('base64')}`, 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ username: cluster.admin.username, password: cluster.admin.password, grant_type: 'password' }).toString(),
+    });
+    expect(res.status).toBe(200);
+    bearer = `Bearer ${((await res.json()) as { value: string }).value}`;
+  });
+  afterAll(async () => {
+    await repo?.remove();
+  });
+
+  const appsNamed = (name: string) => cluster.db.selectFrom('apps').select(['id', 'status', 'os_name']).where('name', '=', name).execute();
+
+  for (const point of ['claimed', 'before-start', 'after-start', 'after-record'] as const) {
+    it(`at ${point}: the crash leaves the app with its deploy, or nothing; every retry gets one answer; one app deploys`, async () => {
+      const name = `crash-app-${point}`;
+      const create: Request = {
+        method: 'POST',
+        path: `${paas}/app`,
+        headers: { authorization: bearer, 'project-id': 'demo', 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+        body: JSON.stringify(smallApp(repo!.url, { name })),
+      };
+      const retry = await crashThenRetry(point, create, async () => {
+        // What the dead request left: once recorded, the app and its deploy; before, nothing at all.
+        const apps = await appsNamed(name);
+        if (point === 'after-record') {
+          expect(apps).toHaveLength(1);
+          expect((await operationsOn(`app/${apps[0]!.id}`)).map((o) => o.workflow_type)).toEqual(['deployApp']);
+        } else {
+          expect(apps).toEqual([]);
+        }
+      });
+      expect(retry.status, JSON.stringify(retry.body)).toBe(200);
+      // After the operation was recorded, the retry gets the answer recorded with it; before, it runs the request.
+      expect(retry.replayed).toBe(point === 'after-record');
+      expect(retry.body).toMatchObject({ code: 200, app: { name, status: 'CREATED' } });
+      expect(retry.headers.get('operation-location')).toBe(retry.body.operation);
+      // Whichever request answered first, a later retry with the key gets that same answer.
+      const again = await fetch(`${survivor.url}${create.path}`, { method: 'POST', headers: create.headers, body: create.body });
+      expect(again.headers.get('idempotent-replayed')).toBe('true');
+      expect(await again.json()).toEqual(retry.body);
+
+      const app: { id: string; osName: string } = retry.body.app;
+      const op = await completed(operationIdOf(retry.body.operation)!);
+      expect(op).toMatchObject({ type: 'deployApp', resource: { id: `app/${app.id}` } });
+      expect(await appsNamed(name)).toEqual([{ id: app.id, status: 'RUNNING', os_name: app.osName }]);
+      expect((await operationsOn(`app/${app.id}`)).map((o) => o.workflow_type)).toEqual(['deployApp']);
+      expect(await vmsNamed(`media-server-vnf-${app.osName}-1`)).toHaveLength(1);
+    }, 180_000);
+  }
 });
 
 it('afterwards: every start settled, every run ended and recorded (or abandoned having done nothing), no resource half-made', async () => {

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gitRepository, V1 as PAAS } from '../apps/support';
 import { BASE as BIGDATA, FABFILE, MINIMAL_JSON, SIZE_OPTIONS } from '../clusters/support';
+import { historyText } from '../support/history-text';
 import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { fillPath, openApiOperations, plausible, signIn, surfaceOf, type Caller, type OpenApiOperation } from './surfaces';
@@ -474,7 +475,7 @@ describe('secrets: nowhere in responses, logs or workflow histories', () => {
     expect(secrets.length).toBeGreaterThan(15);
     const histories: string[] = [];
     for await (const wf of stack.temporal.workflow.list({ query: `TaskQueue = '${stack.config.TEMPORAL_TASK_QUEUE}'` })) {
-      histories.push(JSON.stringify(await stack.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()));
+      histories.push(historyText(await stack.temporal.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory()));
     }
     expect(histories.length).toBeGreaterThan(5);
     expect(histories.some((h) => h.includes('deployApp'))).toBe(true);

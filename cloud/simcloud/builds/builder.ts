@@ -30,6 +30,8 @@ export interface BuildProgress {
 export interface BuilderOptions {
   workspace: BuildWorkspace;
   gitTimeoutMs: number;
+  /** The ssh program for ssh git URLs. */
+  sshCommand?: string;
   signal: AbortSignal;
 }
 
@@ -48,7 +50,14 @@ export async function runBuild(job: BuildJob, progress: BuildProgress, opts: Bui
   const dir = await opts.workspace.create(job.id);
   try {
     const src = path.join(dir, 'src');
-    const commit = await cloneRepository(remote, { ref: job.ref ?? undefined, dir: src, signal: opts.signal, timeoutMs: opts.gitTimeoutMs }).catch(
+    const commit = await cloneRepository(remote, {
+      ref: job.ref ?? undefined,
+      dir: src,
+      signal: opts.signal,
+      timeoutMs: opts.gitTimeoutMs,
+      sshCommand: opts.sshCommand,
+      sshKeyFile: path.join(dir, 'ssh-key'),
+    }).catch(
       (err: unknown) => {
         throw err instanceof GitError ? new BuildFailure(`clone of ${remote.safeUrl}${job.ref ? ` at ${job.ref}` : ''} failed: ${err.message}`) : err;
       },

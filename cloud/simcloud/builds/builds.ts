@@ -28,6 +28,8 @@ export interface BuildOptions {
   maxConcurrent: number;
   /** For each git command. */
   gitTimeoutMs: number;
+  /** The ssh program for ssh git URLs (default `ssh`). */
+  sshCommand?: string;
 }
 
 export type NewBuild = z.infer<typeof createBuildBody>;
@@ -87,7 +89,7 @@ export class Builds {
   async create(req: NewBuild): Promise<{ build: Build; created: boolean }> {
     const existing = this.records.byClientToken(req.clientToken);
     if (existing) return this.kernel.commit({ build: viewBuild(existing), created: false });
-    const remote = parseGitRemote(req.gitUrl);
+    const remote: GitRemote = { ...parseGitRemote(req.gitUrl), sshKey: req.sshPrivateKey };
     const build: BuildRecord = {
       id: newId('build'),
       name: req.name,
@@ -202,7 +204,7 @@ export class Builds {
       const image = await runBuild(
         { id: build.id, name: build.name, remote, ref: build.ref, dockerfilePath: build.dockerfilePath, runStepMs: build.runStepMs ?? this.opts.stepMs },
         { log: (line) => this.log(build, remote.redact(line)), cloned: (commit) => this.update(build, { state: 'building', commit }) },
-        { workspace: this.workspace, gitTimeoutMs: this.opts.gitTimeoutMs, signal },
+        { workspace: this.workspace, gitTimeoutMs: this.opts.gitTimeoutMs, sshCommand: this.opts.sshCommand, signal },
       );
       this.finish(build, 'succeeded', { image });
     } catch (err) {

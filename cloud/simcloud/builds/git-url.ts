@@ -6,6 +6,8 @@ export interface GitRemote {
   url: string;
   safeUrl: string;
   redact(text: string): string;
+  /** The private key ssh authenticates with (ssh URLs), in memory only. */
+  sshKey?: string;
 }
 
 /** `user@host:path`, git's scp-like ssh syntax (a user is required, to tell it from a local path). */

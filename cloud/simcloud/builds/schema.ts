@@ -37,6 +37,16 @@ export const createBuildBody = z.object({
     .max(1024)
     .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'must be a path inside the repository')
     .default('Dockerfile'),
+  /**
+   * The private key for an ssh git URL (OpenSSH or PEM). Held in memory while the build waits or
+   * clones, handed to ssh as a file only the builder can read inside the build's workspace (removed
+   * with it), and never stored, logged or answered.
+   */
+  sshPrivateKey: z
+    .string()
+    .max(16_384)
+    .regex(/^-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----[\s\S]+-----END [A-Z0-9 ]*PRIVATE KEY-----\s*$/, 'must be a private key in OpenSSH or PEM form')
+    .optional(),
   /** Simulated duration of each RUN step; simcloud's SIMCLOUD_BUILD_STEP_MS when absent. */
   runStepMs: z.number().int().min(0).max(600_000).optional(),
   /**

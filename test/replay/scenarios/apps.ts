@@ -9,8 +9,9 @@ import { createApp, getApp, gitRepository, operationsOf, paasClient, seedCreateB
  * Drives every apps workflow through the API so the recorder captures: deployApp (completed, and
  * failed with compensation: no Dockerfile), scaleInMediaServers, scaleOutMediaServers (completed,
  * and failed with compensation: no capacity for the VM), stopMediaServer, startMediaServer,
- * autoscaleApp (continued as new, then cancelled by the delete) and deleteApp (failed, then
- * completed).
+ * autoscaleApp (continued as new, then cancelled by the delete), deleteApp (failed, then
+ * completed), and deployApp failed with a media-server VM whose create answer was lost (its
+ * compensation deletes the VM by its owner mark and name).
  */
 export async function appsScenario(stack: Stack): Promise<void> {
   const paas = await paasClient(stack);
@@ -71,6 +72,19 @@ export async function appsScenario(stack: Stack): Promise<void> {
     const broken = await createApp(paas, smallApp(bare.url, { name: 'no-dockerfile' }));
     await waitForStatus(paas, broken.id, 'FAILED');
     expect((await paas.delete(`${V1}/app/${broken.id}`)).status).toBe(200);
+
+    // A media-server VM create whose answer is lost, then whose retry is refused: the deploy fails,
+    // and its compensation deletes the VM the cloud made by the app's mark and the VM's name.
+    // Last, so it is the failed deployApp the recorder sees first.
+    const lost = await stack.cloud.addFaultRule({ operation: 'createVm', probability: 1, mode: 'lost_response' });
+    const unrecorded = await createApp(paas, smallApp(repo.url, { name: 'lost-reply' }));
+    await waitFor(async () => ((await stack.cloud.listFaultRules()).find((r) => r.id === lost.id)!.hits >= 1 ? true : undefined), 20_000, 10);
+    await stack.cloud.removeFaultRule(lost.id);
+    const refused = await stack.cloud.addFaultRule({ operation: 'createVm', probability: 1, status: 409, code: 'capacity' });
+    await waitForStatus(paas, unrecorded.id, 'FAILED');
+    await stack.cloud.removeFaultRule(refused.id);
+    expect((await stack.cloud.listVms()).filter((vm) => vm.name.includes(unrecorded.osName))).toEqual([]);
+    expect((await paas.delete(`${V1}/app/${unrecorded.id}`)).status).toBe(200);
   } finally {
     await repo.remove();
     await bare.remove();

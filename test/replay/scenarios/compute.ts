@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { readOwnerMark } from '../../../lib/inventory';
 import { kahuSession } from '../../support/kahu';
 import { platformClient } from '../../support/platform';
 import type { Stack } from '../../support/stack';
@@ -62,4 +63,38 @@ export async function computeScenario(stack: Stack): Promise<void> {
   expect((await platform.post(`${operation}/cancel`)).status).toBe(202);
   await waitFor(async () => ((await (await platform.get(operation)).json()).status === 'cancelled' ? true : undefined));
   await stack.cloud.clearFaults();
+
+  // Creates whose VM id was never recorded: the cloud made the VM and lost the answer, then the
+  // retry was refused for good, or the operation was cancelled in the retry's backoff. Their
+  // compensation finds the VM by its owner mark and name. Last, so the recorder keeps these runs.
+  await createWithLostReply(stack, 'rec-lost-refused', async (instanceOperation) => {
+    await stack.cloud.clearFaults();
+    await stack.cloud.addFaultRule({ operation: 'createVm', resource: 'vm', probability: 1, status: 409, code: 'capacity' });
+    await waitFor(async () => ((await (await platform.get(instanceOperation)).json()).status === 'failed' ? true : undefined));
+  });
+  await createWithLostReply(stack, 'rec-lost-cancelled', async (instanceOperation) => {
+    expect((await platform.post(`${instanceOperation}/cancel`)).status).toBe(202);
+    await waitFor(async () => ((await (await platform.get(instanceOperation)).json()).status === 'cancelled' ? true : undefined));
+  });
+}
+
+/**
+ * Starts a create whose `createVm` answers are lost; once the cloud made the VM, `end` fails or
+ * cancels the operation. Checks that no VM of the instance is left behind.
+ */
+async function createWithLostReply(stack: Stack, name: string, end: (operation: string) => Promise<void>): Promise<void> {
+  const kahu = await kahuSession(stack);
+  const lost = await stack.cloud.addFaultRule({ operation: 'createVm', resource: 'vm', probability: 1, mode: 'lost_response' });
+  const res = await kahu.post('/v0/compute/instance/', { profile: 'empty', size: '1cpu256mb', name }, { prefer: 'respond-async' });
+  expect(res.status).toBe(202);
+  const resource = `instance/${/instance\/(\d+)/.exec(res.headers.get('location')!)![1]}`;
+  const { operation } = await res.json();
+  await waitFor(async () => ((await stack.cloud.listFaultRules()).find((r) => r.id === lost.id)!.hits >= 1 ? true : undefined), 30_000, 10);
+  await end(operation);
+  await stack.cloud.clearFaults();
+  const left = (await stack.cloud.listVms()).filter((vm) => {
+    const mark = readOwnerMark(stack.config.WORKFLOW_ID_PREFIX, vm.context);
+    return vm.state !== 'deleted' && mark !== null && `${mark.resourceType}/${mark.resourceId}` === resource;
+  });
+  expect(left).toEqual([]);
 }

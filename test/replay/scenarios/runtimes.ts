@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { readOwnerMark } from '../../../lib/inventory';
 import type { Stack } from '../../support/stack';
 import { waitFor } from '../../support/wait';
 import { cloudVmOf, createRuntime, getRuntime, operationsOf, srClient, supervisorOf, waitForState } from '../../runtimes/support';
@@ -84,6 +85,22 @@ export async function runtimesScenario(stack: Stack): Promise<void> {
     expect((await sr.put(`/serverless-runtimes/${e.ID}`, { SERVERLESS_RUNTIME: { FAAS: { FLAVOUR: 'Function' } } })).status).toBe(200);
     await remove(d.ID);
     await remove(e.ID);
+
+    // A create whose VM answer is lost, then refused for good: the compensation finds the VM the
+    // cloud made by its owner mark and name, and deletes it.
+    const lost = await stack.cloud.addFaultRule({ operation: 'createVm', resource: 'vm', probability: 1, mode: 'lost_response' });
+    const f = await createRuntime(sr, { NAME: 'rec-lost', FAAS: { FLAVOUR: 'Function' } });
+    await waitFor(async () => ((await stack.cloud.listFaultRules()).find((r) => r.id === lost.id)!.hits >= 1 ? true : undefined), 30_000, 10);
+    await stack.cloud.clearFaults();
+    await stack.cloud.addFaultRule({ operation: 'createVm', resource: 'vm', probability: 1, status: 409, code: 'capacity' });
+    await waitForState(sr, f.ID, 'ERROR');
+    await stack.cloud.clearFaults();
+    const marked = (await stack.cloud.listVms()).filter((vm) => {
+      const mark = readOwnerMark(stack.config.WORKFLOW_ID_PREFIX, vm.context);
+      return vm.state !== 'deleted' && mark !== null && `${mark.resourceType}/${mark.resourceId}` === `runtime/${f.ID}`;
+    });
+    expect(marked).toEqual([]);
+    await remove(f.ID);
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];
