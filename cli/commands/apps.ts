@@ -1,8 +1,8 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { contextOf, type Ctx } from '../context';
 import { CliError, EXIT, exitCodeOf, usageError } from '../errors';
 import { errorMessage } from '../client';
+import { readJsonOption } from '../input';
 
 /** apps: the NUBOMEDIA PaaS API (/api/v2/nubomedia/paas), Bearer API token and `project-id` (--project). */
 
@@ -71,11 +71,7 @@ export function registerAppCommands(program: Command): void {
       const ctx = contextOf(command);
       let body: unknown;
       if (opts.file) {
-        try {
-          body = JSON.parse(await readFile(opts.file, 'utf8'));
-        } catch (err) {
-          throw usageError(`--file: ${(err as Error).message}`);
-        }
+        body = await readJsonOption('--file', opts.file);
       } else {
         if (!opts.name || !opts.gitUrl) throw usageError('--name and --git-url (or --file) are required');
         body = {

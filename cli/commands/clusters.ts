@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { contextOf } from '../context';
 import { usageError } from '../errors';
+import { readJsonOption } from '../input';
 
 /** clusters: the BigData PaaS (/bigdata/api/v1), x-auth-token. A cluster is `<user>/<product>/<version>/<id>`. */
 
@@ -47,13 +47,7 @@ export function registerClusterCommands(program: Command): void {
     .action(async (product: string, version: string, opts: { option?: string[]; optionsFile?: string; watch?: boolean }, command: Command) => {
       const ctx = contextOf(command);
       let options: Record<string, unknown> = {};
-      if (opts.optionsFile) {
-        try {
-          options = JSON.parse(await readFile(opts.optionsFile, 'utf8'));
-        } catch (err) {
-          throw usageError(`--options-file: ${(err as Error).message}`);
-        }
-      }
+      if (opts.optionsFile) options = await readJsonOption('--options-file', opts.optionsFile);
       for (const kv of opts.option ?? []) {
         const eq = kv.indexOf('=');
         if (eq <= 0) throw usageError(`--option: "${kv}" is not key=value`);

@@ -1,7 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { contextOf } from '../context';
 import { usageError } from '../errors';
+import { readJsonOption } from '../input';
 
 /** runtimes: the Provision Engine API (/serverless-runtimes), HTTP Basic (PROVISIO_USERNAME / PROVISIO_PASSWORD, or asked). */
 
@@ -70,11 +70,7 @@ export function registerRuntimeCommands(program: Command): void {
       const ctx = contextOf(command);
       let body: unknown;
       if (opts.file) {
-        try {
-          body = JSON.parse(await readFile(opts.file, 'utf8'));
-        } catch (err) {
-          throw usageError(`--file: ${(err as Error).message}`);
-        }
+        body = await readJsonOption('--file', opts.file);
       } else {
         if (!opts.flavour) throw usageError('--flavour (or --file) is required');
         const faas = { FLAVOUR: opts.flavour, ...(opts.cpu && { CPU: opts.cpu }), ...(opts.memory && { MEMORY: opts.memory }), ...(opts.disk && { DISK_SIZE: opts.disk }) };

@@ -1,6 +1,6 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { describe, expect, inject, it } from 'vitest';
 import * as workflows from '../../workflows';
 
@@ -9,6 +9,12 @@ import * as workflows from '../../workflows';
  * to a workflow's command sequence needs `patched()` or a re-recorded history with a reason.
  */
 const historiesDir = path.resolve(import.meta.dirname, '../histories');
+// Each replay starts and stops a worker; its state changes at INFO would be five log lines a history.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // installed already (this file shares its process with another)
+}
 const files = (await readdir(historiesDir)).filter((f) => f.endsWith('.json')).sort();
 
 describe('workflow replay', () => {
