@@ -50,10 +50,19 @@ export function createComputeActivities(deps: ActivityDeps) {
     return row;
   }
 
-  async function vmIdOf(instanceId: number): Promise<string> {
+  /** The mark the orphan sweeper knows the instance's VM, volumes and snapshots by (lib/inventory.ts). */
+  const instanceMark = (row: { id: number; project_id: string }) =>
+    ownerMark(config.WORKFLOW_ID_PREFIX, { resourceType: 'instance', resourceId: String(row.id), projectId: row.project_id });
+
+  /** The instance's VM, and the mark what is created for it carries. */
+  async function vmOf(instanceId: number): Promise<{ vmId: string; mark: Record<string, string> }> {
     const row = await instanceRow(instanceId);
     if (!row.vm_id) throw ApplicationFailure.nonRetryable(`instance ${instanceId} has no VM`, 'NotFound');
-    return row.vm_id;
+    return { vmId: row.vm_id, mark: instanceMark(row) };
+  }
+
+  async function vmIdOf(instanceId: number): Promise<string> {
+    return (await vmOf(instanceId)).vmId;
   }
 
   return {
@@ -87,8 +96,7 @@ export function createComputeActivities(deps: ActivityDeps) {
           hostId,
           context: {
             ...(row.ssh_key ? { SSH_PUBLIC_KEY: row.ssh_key } : {}),
-            // The mark the orphan sweeper knows the platform's VMs by (lib/inventory.ts).
-            ...ownerMark(config.WORKFLOW_ID_PREFIX, { resourceType: 'instance', resourceId: String(instanceId), projectId: row.project_id }),
+            ...instanceMark(row),
           },
         }),
       );
@@ -204,8 +212,8 @@ export function createComputeActivities(deps: ActivityDeps) {
         () => db.selectFrom('instance_snapshots').select('name').where('instance_id', '=', instanceId).where('name', '=', name).executeTakeFirst(),
         `snapshot ${name} of instance ${instanceId}`,
       );
-      const vmId = await vmIdOf(instanceId);
-      const snapshot = await cloudCall(() => cloud.createSnapshot({ clientToken, vmId, name }));
+      const { vmId, mark } = await vmOf(instanceId);
+      const snapshot = await cloudCall(() => cloud.createSnapshot({ clientToken, vmId, name, labels: mark }));
       await db
         .updateTable('instance_snapshots')
         .set({ cloud_snapshot_id: snapshot.id })
@@ -239,12 +247,13 @@ export function createComputeActivities(deps: ActivityDeps) {
             .executeTakeFirst(),
         `volume ${name} of instance ${instanceId}`,
       );
-      const vmId = await vmIdOf(instanceId);
+      const { vmId, mark } = await vmOf(instanceId);
       const created = await cloudCall(() =>
         cloud.createVolume({
           clientToken,
           name: `instance-${instanceId}-${name}`,
           vmId,
+          labels: mark,
           format: volume.type === 'raw' ? 'raw' : 'qcow2',
           ...(volume.content ? { contentBase64: Buffer.from(volume.content).toString('base64') } : { sizeMb: volume.size }),
         }),

@@ -15,7 +15,15 @@ export interface DriftFound {
 }
 
 /** How each kind reads in messages. */
-const KIND_NAME: Record<ObjectKind, string> = { vm: 'VM', deployment: 'deployment', build: 'build', pod: 'pod', 'region-flavor': 'region flavor' };
+const KIND_NAME: Record<ObjectKind, string> = {
+  vm: 'VM',
+  deployment: 'deployment',
+  build: 'build',
+  pod: 'pod',
+  'region-flavor': 'region flavor',
+  volume: 'volume',
+  snapshot: 'snapshot',
+};
 
 /** The orphan sweeper's side effects: compare a domain's rows with the cloud, and start removals and repairs as operations. */
 export function createSweepActivities(deps: ActivityDeps) {
@@ -41,7 +49,11 @@ export function createSweepActivities(deps: ActivityDeps) {
             ? await cloud.getDeployment(id)
             : kind === 'build'
               ? await cloud.getBuild(id)
-              : await cloud.getPod(id);
+              : kind === 'volume'
+                ? await cloud.getVolume(id)
+                : kind === 'snapshot'
+                  ? await cloud.getSnapshot(id)
+                  : await cloud.getPod(id);
       return object.state === 'deleted' ? null : object;
     } catch (err) {
       if (isNotFound(err)) return null;
@@ -185,19 +197,23 @@ export function createSweepActivities(deps: ActivityDeps) {
       return confirmOrphan(domain, 'vm', vmId, graceMs);
     },
 
-    /** Just before an orphan deployment or build is deleted: is it still one? */
+    /** Just before an orphan deployment, build, volume, snapshot or region flavor is deleted: is it still one? */
     async confirmOrphanObject({ domain, kind, cloudId, graceMs }: { domain: string; kind: ObjectKind; cloudId: string; graceMs: number }): Promise<{ orphan: boolean; reason: string }> {
       return confirmOrphan(domain, kind, cloudId, graceMs);
     },
 
     /**
-     * Deletes an orphan deployment (its pods, service and route with it), build (its image with it)
-     * or region flavor (through its domain, with the region's credentials), and waits until it is gone.
+     * Deletes an orphan deployment (its pods, service and route with it), build (its image with it),
+     * volume, snapshot or region flavor (through its domain, with the region's credentials), and
+     * waits until it is gone.
      */
     async deleteOrphanObject({ kind, cloudId, domain }: { kind: ObjectKind; cloudId: string; domain?: string }): Promise<void> {
       const inventory = domain ? inventoryOf(domain) : undefined;
       if (kind === 'deployment') await cloudCall(() => cloud.deleteDeployment(cloudId));
       else if (kind === 'build') await cloudCall(() => cloud.deleteBuild(cloudId));
+      // An orphan volume may still be attached (to what is left of its instance's VM): simcloud detaches a volume as it deletes it.
+      else if (kind === 'volume') await cloudCall(() => cloud.deleteVolume(cloudId));
+      else if (kind === 'snapshot') await cloudCall(() => cloud.deleteSnapshot(cloudId));
       else if (inventory?.deleteObject && kind === 'region-flavor') await inventory.deleteObject(kind, cloudId);
       else throw ApplicationFailure.nonRetryable(`a ${KIND_NAME[kind]} is not removed on its own`, 'InvalidRequest');
       await pollUntil(

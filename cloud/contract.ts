@@ -48,6 +48,16 @@ export type CreateVolumeRequest = z.input<typeof createVolumeBody>;
 export type Snapshot = z.infer<typeof snapshotSchema>;
 export type SnapshotState = Snapshot['state'];
 export type CreateSnapshotRequest = z.input<typeof createSnapshotBody>;
+/** Which volumes a listing answers; `label` as for deployments (DeploymentFilter). */
+export interface VolumeFilter {
+  vmId?: string;
+  label?: string;
+}
+/** Which snapshots a listing answers; `label` as for deployments (DeploymentFilter). */
+export interface SnapshotFilter {
+  vmId?: string;
+  label?: string;
+}
 
 export interface VmDisk {
   name: string;
@@ -167,6 +177,8 @@ export interface CloudBackend {
 
   createVolume(req: CreateVolumeRequest): Promise<Volume>;
   getVolume(id: string): Promise<Volume>;
+  /** Volumes not deleted. */
+  listVolumes(filter?: VolumeFilter): Promise<Volume[]>;
   attachVolume(id: string, vmId: string): Promise<Volume>;
   detachVolume(id: string): Promise<Volume>;
   /** Idempotent: deleting a deleted or unknown volume succeeds. */
@@ -174,6 +186,8 @@ export interface CloudBackend {
 
   createSnapshot(req: CreateSnapshotRequest): Promise<Snapshot>;
   getSnapshot(id: string): Promise<Snapshot>;
+  /** Snapshots not deleted. */
+  listSnapshots(filter?: SnapshotFilter): Promise<Snapshot[]>;
   /** Idempotent. */
   deleteSnapshot(id: string): Promise<void>;
 

@@ -6,11 +6,12 @@
  * The mark is what makes sweeping safe: a cloud object is the platform's only when its mark
  * names one of this deployment's resources (`PROVISIO_OWNER`, prefixed with WORKFLOW_ID_PREFIX),
  * so another tenant's objects, another deployment's and a test's own are never touched. It goes
- * in a VM's context, and in a container deployment's or a build's labels: the same entries,
- * written by the same helper (ownerMark) and read by the same one (readOwnerMark).
+ * in a VM's context, and in the labels of a container deployment, a build, a volume or a
+ * snapshot: the same entries, written by the same helper (ownerMark) and read by the same one
+ * (readOwnerMark).
  */
 
-/** Keys of the mark (VM context: key/values handed to the guest, like cloud-init metadata; deployment and build labels). */
+/** Keys of the mark (VM context: key/values handed to the guest, like cloud-init metadata; deployment, build, volume and snapshot labels). */
 export const OWNER_KEY = 'PROVISIO_OWNER';
 export const PROJECT_KEY = 'PROVISIO_PROJECT';
 
@@ -52,7 +53,7 @@ export function ownerSelector(prefix: string, owner?: Pick<OwnerRef, 'resourceTy
  * The kinds of cloud object the sweeper compares (pods are compared, never removed: they go with
  * their deployment). A region flavor's cloudId is `<region>.<flavor id>`: each region has its own catalog.
  */
-export type ObjectKind = 'vm' | 'deployment' | 'build' | 'pod' | 'region-flavor';
+export type ObjectKind = 'vm' | 'deployment' | 'build' | 'pod' | 'region-flavor' | 'volume' | 'snapshot';
 
 /** A cloud object one of the platform's rows refers to. */
 export interface ExpectedObject {

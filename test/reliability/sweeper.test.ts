@@ -12,7 +12,7 @@ import { createRuntime, srClient, waitForState } from '../runtimes/support';
  * The orphan sweeper (issue 10): per domain, the database is compared with the cloud; a cloud
  * object carrying this deployment's mark that no row owns is removed once older than the grace
  * period, a row whose object vanished is removed (compute) or reported (runtimes: their supervisor
- * recreates it), and every removal is an operation. Objects without the mark — another tenant's,
+ * recreates it), and every removal is an operation (compute: VMs, volumes, snapshots). Objects without the mark — another tenant's,
  * another deployment's — are never touched.
  */
 const GRACE_MS = 1500;
@@ -108,6 +108,64 @@ describe('orphan sweeper', () => {
     expect(ops.operations[0]).toMatchObject({ type: 'deleteInstance', status: 'completed' });
     expect(ops.operations[0].summary).toMatch(/vanished/);
     expect((await kahu.get(created.headers.get('location')!)).status).toBe(200);
+  });
+
+  it('removes a marked volume and snapshot no row owns once older than the grace period, as operations; leaves unmarked and young ones', async () => {
+    const mark = ownerMark(prefix, { resourceType: 'instance', resourceId: '535353', projectId: 'demo' });
+    const tenantVm = await vmBehindTheBack('tenant-vm-for-parts', { PURPOSE: 'someone else' });
+    const orphanVolume = await stack.cloud.createVolume({ clientToken: `${prefix}sweep-orphan-volume`, name: 'orphan-volume', sizeMb: 16, vmId: tenantVm.id, labels: mark });
+    const orphanSnapshot = await stack.cloud.createSnapshot({ clientToken: `${prefix}sweep-orphan-snapshot`, vmId: tenantVm.id, name: 'orphan-snapshot', labels: mark });
+    const unmarked = await stack.cloud.createVolume({ clientToken: `${prefix}sweep-unmarked-volume`, name: 'tenant-volume', sizeMb: 16, labels: { PURPOSE: 'someone else' } });
+    await new Promise((r) => setTimeout(r, GRACE_MS + 100));
+    const young = await stack.cloud.createVolume({ clientToken: `${prefix}sweep-young-volume`, name: 'young-volume', sizeMb: 16, labels: mark });
+
+    const report = await sweep('compute');
+    expect(report.drift).toHaveLength(3);
+    expect(report.drift).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ kind: 'orphan-object', objectKind: 'volume', cloudId: orphanVolume.id, action: 'remove' }),
+        expect.objectContaining({ kind: 'orphan-object', objectKind: 'snapshot', cloudId: orphanSnapshot.id, action: 'remove' }),
+        expect.objectContaining({ kind: 'orphan-object', objectKind: 'volume', cloudId: young.id, action: 'wait' }),
+      ]),
+    );
+    expect(report.started).toHaveLength(2);
+
+    // Each removal is an operation on volume/<id> or snapshot/<id>.
+    const platform = platformClient(stack);
+    const ops = await Promise.all(
+      report.started.map((id) =>
+        waitFor(async () => {
+          const o = await (await platform.get(`/v1/operations/${id}`)).json();
+          return o.status === 'completed' ? o : undefined;
+        }),
+      ),
+    );
+    expect(ops.map((o) => o.resource.id).sort()).toEqual([`snapshot/${orphanSnapshot.id}`, `volume/${orphanVolume.id}`]);
+    for (const op of ops) expect(op).toMatchObject({ type: 'removeOrphanObject', projectId: 'demo', summary: expect.stringMatching(/^Remove orphan (volume|snapshot)/) });
+
+    expect((await stack.cloud.getVolume(orphanVolume.id)).state).toBe('deleted');
+    expect((await stack.cloud.getSnapshot(orphanSnapshot.id)).state).toBe('deleted');
+    expect((await stack.cloud.getVolume(unmarked.id)).state).not.toBe('deleted');
+    expect((await stack.cloud.getVolume(young.id)).state).not.toBe('deleted');
+    for (const id of [unmarked.id, young.id]) await stack.cloud.deleteVolume(id);
+    await stack.cloud.deleteVm(tenantVm.id);
+  });
+
+  it('marks the volumes and snapshots Kahu creates with their instance, and leaves those of a live instance alone', async () => {
+    const created = await kahu.post('/v0/compute/instance/', { profile: 'empty', size: '1cpu256mb', name: 'sweep-parts' });
+    const loc = created.headers.get('location')!;
+    const id = Number(loc.match(/instance\/(\d+)/)![1]);
+    expect((await kahu.post(`${loc}storage/`, { name: 'data', size: '16' })).status).toBe(201);
+    expect((await kahu.post(`${loc}snapshot/`, { name: 'nightly' })).status).toBe(200);
+    const volume = await stack.db.selectFrom('instance_volumes').select('cloud_volume_id').where('instance_id', '=', id).where('name', '=', 'data').executeTakeFirstOrThrow();
+    const snapshot = await stack.db.selectFrom('instance_snapshots').select('cloud_snapshot_id').where('instance_id', '=', id).executeTakeFirstOrThrow();
+    const owner = { PROVISIO_OWNER: `${prefix}instance/${id}` };
+    expect((await stack.cloud.getVolume(volume.cloud_volume_id!)).labels).toMatchObject(owner);
+    expect((await stack.cloud.getSnapshot(snapshot.cloud_snapshot_id!)).labels).toMatchObject(owner);
+
+    const report = await sweep('compute', 0);
+    expect(report.drift).toEqual([]);
+    expect(report.expected).toBeGreaterThanOrEqual(3); // the VM, the volume and the snapshot
   });
 
   it('covers runtimes: a live runtime is no drift; an orphan runtime VM is removed; a vanished function VM is only reported', async () => {

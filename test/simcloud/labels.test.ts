@@ -2,10 +2,10 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Build } from '../../cloud/contract';
 import { GitFixture } from './git-fixture';
-import { createTestDatabase, startTestCloud, token, waitFor, type TestCloud } from './support';
+import { createTestDatabase, smallVm, startTestCloud, token, waitFor, type TestCloud } from './support';
 
 /**
- * Labels on deployments and builds (the platform's ownership mark lives there): kept and answered
+ * Labels on deployments, builds, volumes and snapshots (the platform's ownership mark lives there): kept and answered
  * as created, validated like a VM's context, a `?label=KEY=VALUE` / `?label=KEY` filter on the
  * listings, persisted across a restart; requests without labels work as before.
  */
@@ -87,6 +87,8 @@ describe('deployment labels', () => {
     [`/deployments?label=${'K'.repeat(129)}`, /^label: /],
     ['/builds?label=', /^label: /],
     ['/builds?label==web', /^label: /],
+    ['/volumes?label=', /^label: /],
+    ['/snapshots?label==x', /^label: /],
   ])('refuses the filter %s (400)', async (path, message) => {
     const r = await raw('GET', path);
     expect(r.status).toBe(400);
@@ -117,6 +119,50 @@ describe('build labels', () => {
   });
 });
 
+describe('volume and snapshot labels', () => {
+  const volume = (name: string, extra: Record<string, unknown> = {}) => ({ clientToken: token('vol'), name, sizeMb: 16, ...extra });
+  const snapshot = (vmId: string, name: string, extra: Record<string, unknown> = {}) => ({ clientToken: token('snap'), vmId, name, ...extra });
+
+  it('answers the labels given at create ({} without), and filters the listings by KEY=VALUE or KEY', async () => {
+    const c = t.client;
+    const vm = await c.createVm(smallVm());
+    const markedReq = volume('lab-vol-a', { vmId: vm.id, labels: { OWNER: 'p-instance/1' } });
+    const marked = await c.createVolume(markedReq);
+    const other = await c.createVolume(volume('lab-vol-b', { labels: { OWNER: 'p-instance/2' } }));
+    const plain = await c.createVolume(volume('lab-vol-plain'));
+    expect(marked.labels).toEqual({ OWNER: 'p-instance/1' });
+    expect(plain.labels).toEqual({});
+    expect((await c.getVolume(marked.id)).labels).toEqual({ OWNER: 'p-instance/1' });
+    expect(ids(await c.listVolumes({ label: 'OWNER=p-instance/1' }))).toEqual([marked.id]);
+    expect(ids(await c.listVolumes({ label: 'OWNER' }))).toEqual(ids([marked, other]));
+    expect(await c.listVolumes({ label: 'OWNER', vmId: 'vm-none' })).toEqual([]); // filters combine
+    expect(ids(await c.listVolumes())).toEqual(expect.arrayContaining(ids([marked, other, plain]))); // no filter: as before
+
+    const snap = await c.createSnapshot(snapshot(vm.id, 'lab-snap', { labels: { OWNER: 'p-instance/1' } }));
+    const plainSnap = await c.createSnapshot(snapshot(vm.id, 'lab-snap-plain'));
+    expect(snap.labels).toEqual({ OWNER: 'p-instance/1' });
+    expect(plainSnap.labels).toEqual({});
+    expect(ids(await c.listSnapshots({ label: 'OWNER=p-instance/1' }))).toEqual([snap.id]);
+    expect(ids(await c.listSnapshots({ vmId: vm.id }))).toEqual(ids([snap, plainSnap]));
+
+    // A repeated client token answers the first object, labels included; a deleted one leaves the listing.
+    expect(await c.createVolume({ ...markedReq, labels: undefined })).toMatchObject({ id: marked.id, labels: { OWNER: 'p-instance/1' } });
+    await c.deleteVolume(marked.id);
+    await c.deleteSnapshot(snap.id);
+    expect(await c.listVolumes({ label: 'OWNER=p-instance/1' })).toEqual([]);
+    expect(await c.listSnapshots({ label: 'OWNER=p-instance/1' })).toEqual([]);
+    expect((await c.getVolume(marked.id)).labels).toEqual({ OWNER: 'p-instance/1' });
+  });
+
+  it.each([
+    ['/volumes', () => volume('lab-bad', { labels: { OWNER: 1 } })],
+    ['/snapshots', () => snapshot('vm-whatever', 'lab-bad', { labels: ['OWNER=x'] })],
+  ])('refuses bad labels on POST %s (400)', async (path, make) => {
+    const r = await raw('POST', path, make());
+    expect(r).toMatchObject({ status: 400, body: { error: { code: 'invalid', message: expect.stringMatching(/^labels/) } } });
+  });
+});
+
 describe('persistence', () => {
   it('keeps labels across a restart; objects saved before labels existed read {}', async () => {
     const c = t.client;
@@ -124,12 +170,15 @@ describe('persistence', () => {
     const old = await c.createDeployment(deployment('lab-old', { OWNER: 'p-app/10' }));
     const b = await c.createBuild(build('lab-kept', { OWNER: 'p-app/9' }));
     await waitFor(() => c.getBuild(b.id), finished, 20_000);
+    const vol = await c.createVolume({ clientToken: token('vol'), name: 'lab-kept', sizeMb: 16, labels: { OWNER: 'p-instance/9' } });
+    const oldVol = await c.createVolume({ clientToken: token('vol'), name: 'lab-old', sizeMb: 16, labels: { OWNER: 'p-instance/10' } });
     await t.sim.close();
 
     // What an older simcloud saved: no labels field at all.
     const pool = new pg.Pool({ connectionString: db.url });
     try {
       await pool.query(`update simcloud.deployments set doc = doc - 'labels' where id = $1`, [old.id]);
+      await pool.query(`update simcloud.volumes set doc = doc - 'labels' where id = $1`, [oldVol.id]);
     } finally {
       await pool.end();
     }
@@ -141,5 +190,7 @@ describe('persistence', () => {
     expect(ids(await after.listDeployments({ label: 'OWNER=p-app/9' }))).toEqual([dep.id]);
     expect(await after.listDeployments({ label: 'OWNER=p-app/10' })).toEqual([]);
     expect(ids(await after.listBuilds({ label: 'OWNER=p-app/9' }))).toEqual([b.id]);
+    expect(ids(await after.listVolumes({ label: 'OWNER=p-instance/9' }))).toEqual([vol.id]);
+    expect((await after.getVolume(oldVol.id)).labels).toEqual({});
   });
 });

@@ -1,4 +1,4 @@
-import type { CreateSnapshotRequest, Snapshot } from '../../contract';
+import type { CreateSnapshotRequest, Snapshot, SnapshotFilter } from '../../contract';
 import { query, seg, type HttpClass } from '../kernel/http-client';
 
 /** CloudBackend methods for snapshots. */
@@ -10,8 +10,9 @@ export function SnapshotClient<B extends HttpClass>(Base: B) {
     getSnapshot(id: string): Promise<Snapshot> {
       return this.request('GET', `/snapshots/${seg(id)}`);
     }
-    async listSnapshots(filter: { vmId?: string } = {}): Promise<Snapshot[]> {
-      return (await this.request<{ snapshots: Snapshot[] }>('GET', `/snapshots${query(filter)}`)).snapshots;
+    /** `label`: `KEY=VALUE` (that label with that value) or `KEY` (that label, any value). */
+    async listSnapshots(filter: SnapshotFilter = {}): Promise<Snapshot[]> {
+      return (await this.request<{ snapshots: Snapshot[] }>('GET', `/snapshots${query({ ...filter })}`)).snapshots;
     }
     async deleteSnapshot(id: string): Promise<void> {
       await this.request('DELETE', `/snapshots/${seg(id)}`);

@@ -1,6 +1,7 @@
 import type { CreateSnapshotRequest, Snapshot } from '../../contract';
 import type { Kernel } from '../kernel/kernel';
 import { newId, now, Registry, viewOf, type PendingTransition } from '../kernel/records';
+import { matchesLabel, type LabelSelector } from '../kernel/schema';
 import type { Vms } from '../vms/vms';
 import type { Volumes } from '../volumes/volumes';
 import { snapshotSchema } from './schema';
@@ -24,7 +25,10 @@ export class Snapshots {
   }
 
   restore(): void {
-    for (const s of this.records.load()) this.arm(s);
+    for (const s of this.records.load()) {
+      s.labels ??= {}; // saved before snapshots had labels
+      this.arm(s);
+    }
   }
 
   async create(req: CreateSnapshotRequest): Promise<{ snapshot: Snapshot; created: boolean }> {
@@ -37,6 +41,7 @@ export class Snapshots {
       vmId: vm.id,
       state: 'creating',
       vm: { cpu: vm.cpu, memoryMb: vm.memoryMb, diskMb: vm.diskMb, volumes: this.volumes.attachedTo(vm.id) },
+      labels: { ...req.labels },
       createdAt: now(),
       clientToken: req.clientToken,
       pendingState: 'available',
@@ -57,9 +62,9 @@ export class Snapshots {
     return s ? this.vms.regionOf(s.vmId) : undefined;
   }
 
-  list(filter: { vmId?: string } = {}): Snapshot[] {
+  list(filter: { vmId?: string; label?: LabelSelector } = {}): Snapshot[] {
     const out: Snapshot[] = [];
-    for (const s of this.records.liveValues()) if (!filter.vmId || s.vmId === filter.vmId) out.push(viewSnapshot(s));
+    for (const s of this.records.liveValues()) if ((!filter.vmId || s.vmId === filter.vmId) && matchesLabel(s.labels, filter.label)) out.push(viewSnapshot(s));
     return out;
   }
 

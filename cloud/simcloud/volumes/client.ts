@@ -1,4 +1,4 @@
-import type { CreateVolumeRequest, Volume } from '../../contract';
+import type { CreateVolumeRequest, Volume, VolumeFilter } from '../../contract';
 import { query, seg, type HttpClass } from '../kernel/http-client';
 
 /** CloudBackend methods for volumes. */
@@ -10,8 +10,9 @@ export function VolumeClient<B extends HttpClass>(Base: B) {
     getVolume(id: string): Promise<Volume> {
       return this.request('GET', `/volumes/${seg(id)}`);
     }
-    async listVolumes(filter: { vmId?: string } = {}): Promise<Volume[]> {
-      return (await this.request<{ volumes: Volume[] }>('GET', `/volumes${query(filter)}`)).volumes;
+    /** `label`: `KEY=VALUE` (that label with that value) or `KEY` (that label, any value). */
+    async listVolumes(filter: VolumeFilter = {}): Promise<Volume[]> {
+      return (await this.request<{ volumes: Volume[] }>('GET', `/volumes${query({ ...filter })}`)).volumes;
     }
     attachVolume(id: string, vmId: string): Promise<Volume> {
       return this.request('POST', `/volumes/${seg(id)}/attach`, { body: { vmId } });

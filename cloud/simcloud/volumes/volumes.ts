@@ -3,6 +3,7 @@ import type { CreateVolumeRequest, Volume } from '../../contract';
 import { conflict, invalid } from '../kernel/errors';
 import type { Kernel } from '../kernel/kernel';
 import { newId, now, Registry, viewOf, type PendingTransition } from '../kernel/records';
+import { matchesLabel, type LabelSelector } from '../kernel/schema';
 import type { VmRecord, Vms } from '../vms/vms';
 import { volumeSchema } from './schema';
 
@@ -30,7 +31,10 @@ export class Volumes {
   }
 
   restore(): void {
-    for (const v of this.records.load()) this.arm(v);
+    for (const v of this.records.load()) {
+      v.labels ??= {}; // saved before volumes had labels
+      this.arm(v);
+    }
   }
 
   async create(req: CreateVolumeRequest): Promise<{ volume: Volume; created: boolean }> {
@@ -55,6 +59,7 @@ export class Volumes {
       sizeMb,
       format: format ?? 'raw',
       state: 'creating',
+      labels: { ...req.labels },
       createdAt: now(),
       clientToken: req.clientToken,
       attachTo: req.vmId ?? null,
@@ -78,9 +83,9 @@ export class Volumes {
     return vmId ? this.vms.regionOf(vmId) : undefined;
   }
 
-  list(filter: { vmId?: string } = {}): Volume[] {
+  list(filter: { vmId?: string; label?: LabelSelector } = {}): Volume[] {
     const out: Volume[] = [];
-    for (const v of this.records.liveValues()) if (!filter.vmId || v.vmId === filter.vmId) out.push(viewVolume(v));
+    for (const v of this.records.liveValues()) if ((!filter.vmId || v.vmId === filter.vmId) && matchesLabel(v.labels, filter.label)) out.push(viewVolume(v));
     return out;
   }
 
