@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, type Stack } from '../support/stack';
 import { waitFor } from '../support/wait';
 import { cloudVmOf, createRuntime, getRuntime, operationsOf, srClient, supervisorId, supervisorOf, waitForState, type SrClient } from './support';
+import { historyText } from '../support/history-text';
 
 let stack: Stack;
 let sr: SrClient;
@@ -40,7 +41,8 @@ describe('the seed examples through the API', () => {
     expect(vm.context.SR_AUTH).toBe(srAuth);
     const [op] = await operationsOf(stack, created.ID);
     const history = await stack.temporal.workflow.getHandle(op!.workflow_id, op!.run_id).fetchHistory();
-    const text = JSON.stringify(history);
+    const text = historyText(history); // payloads decoded, so the search reaches activity inputs and results
+    expect(text).toContain(`"runtimeId":${created.ID}`);
     expect(text).not.toContain(srAuth);
     const row = await stack.db.selectFrom('runtimes').select('auth_sealed').where('id', '=', created.ID).executeTakeFirstOrThrow();
     expect(row.auth_sealed).not.toContain(srAuth);
