@@ -13,29 +13,63 @@ import { sweepOrphans } from '../workflows/sweep';
 import { SWEEP_DOMAINS } from '../activities/inventory';
 import { reconcileFlavors } from '../workflows/flavors';
 
+interface ScheduleSpec<W extends Workflow> {
+  /** After WORKFLOW_ID_PREFIX: the schedule's ID and its runs' workflow ID. */
+  name: string;
+  every: number | string;
+  workflowType: W;
+  args: Parameters<W>;
+  runTimeout: string;
+  /** Search attributes of its runs, so the Web UI filter `ResourceId = …` finds them. */
+  resource?: string;
+}
+
+/**
+ * Creates a schedule whose runs never overlap (SKIP), or, when it exists (another worker, a
+ * restart), gives it today's interval and arguments.
+ */
+async function ensureSchedule<W extends Workflow>(client: Client, config: Config, spec: ScheduleSpec<W>): Promise<ScheduleHandle> {
+  const scheduleId = `${config.WORKFLOW_ID_PREFIX}${spec.name}`;
+  const intervals = { intervals: [{ every: spec.every }] };
+  try {
+    await client.schedule.create({
+      scheduleId,
+      spec: intervals,
+      policies: { overlap: ScheduleOverlapPolicy.SKIP },
+      // The SDK types `args` with a conditional type TypeScript cannot resolve while W is generic.
+      action: {
+        type: 'startWorkflow',
+        workflowType: spec.workflowType,
+        args: spec.args,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId: scheduleId,
+        workflowRunTimeout: spec.runTimeout,
+        ...(spec.resource && {
+          typedSearchAttributes: [
+            { key: RESOURCE_TYPE, value: spec.resource.split('/')[0]! },
+            { key: RESOURCE_ID, value: spec.resource },
+          ],
+        }),
+      } as unknown as ScheduleOptionsStartWorkflowAction<W>,
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    await client.schedule.getHandle(scheduleId).update((previous) => ({
+      ...previous,
+      spec: intervals,
+      action: { ...previous.action, args: spec.args } as typeof previous.action,
+    }));
+  }
+  return client.schedule.getHandle(scheduleId);
+}
+
 /**
  * Keeps the hypervisor catalog in step with the cloud: a Temporal schedule runs syncHypervisors
  * every 30 s (visible in the Web UI under Schedules), and it is triggered once now.
  */
 export async function ensureInventorySchedule(client: Client, config: Config): Promise<void> {
-  const scheduleId = `${config.WORKFLOW_ID_PREFIX}inventory/hypervisors`;
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec: { intervals: [{ every: '30s' }] },
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      action: {
-        type: 'startWorkflow',
-        workflowType: syncHypervisors,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: scheduleId,
-        workflowRunTimeout: '5m',
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(scheduleId).trigger(ScheduleOverlapPolicy.SKIP);
+  const handle = await ensureSchedule(client, config, { name: 'inventory/hypervisors', every: '30s', workflowType: syncHypervisors, args: [], runTimeout: '5m' });
+  await handle.trigger(ScheduleOverlapPolicy.SKIP);
 }
 
 /**
@@ -43,27 +77,8 @@ export async function ensureInventorySchedule(client: Client, config: Config): P
  * FLAVORS_RECONCILE_INTERVAL_MS (Web UI → Schedules → `flavors/reconcile`); an existing schedule
  * takes a changed interval.
  */
-export async function ensureFlavorReconcileSchedule(client: Client, config: Config): Promise<ScheduleHandle> {
-  const scheduleId = `${config.WORKFLOW_ID_PREFIX}flavors/reconcile`;
-  const spec = { intervals: [{ every: config.FLAVORS_RECONCILE_INTERVAL_MS }] };
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec,
-      policies: { overlap: ScheduleOverlapPolicy.SKIP },
-      action: {
-        type: 'startWorkflow',
-        workflowType: reconcileFlavors,
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId: scheduleId,
-        workflowRunTimeout: '5m',
-      },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-    await client.schedule.getHandle(scheduleId).update((previous) => ({ ...previous, spec }));
-  }
-  return client.schedule.getHandle(scheduleId);
+export function ensureFlavorReconcileSchedule(client: Client, config: Config): Promise<ScheduleHandle> {
+  return ensureSchedule(client, config, { name: 'flavors/reconcile', every: config.FLAVORS_RECONCILE_INTERVAL_MS, workflowType: reconcileFlavors, args: [], runTimeout: '5m' });
 }
 
 /**
@@ -72,42 +87,26 @@ export async function ensureFlavorReconcileSchedule(client: Client, config: Conf
  * (`sweep/<domain>`, every SWEEP_INTERVAL_MS). Existing schedules take a changed interval.
  */
 export async function ensureReliabilitySchedules(client: Client, config: Config): Promise<ScheduleHandle[]> {
-  const ensure = async <W extends Workflow>(name: string, every: number, workflowType: W, args: Parameters<W>, resource: string) => {
-    const scheduleId = `${config.WORKFLOW_ID_PREFIX}${name}`;
-    const spec = { intervals: [{ every }] };
-    try {
-      await client.schedule.create({
-        scheduleId,
-        spec,
-        policies: { overlap: ScheduleOverlapPolicy.SKIP },
-        // The SDK types `args` with a conditional type TypeScript cannot resolve while W is generic.
-        action: {
-          type: 'startWorkflow',
-          workflowType,
-          args,
-          taskQueue: config.TEMPORAL_TASK_QUEUE,
-          workflowId: scheduleId,
-          workflowRunTimeout: '10m',
-          typedSearchAttributes: [
-            { key: RESOURCE_TYPE, value: resource.split('/')[0]! },
-            { key: RESOURCE_ID, value: resource },
-          ],
-        } as unknown as ScheduleOptionsStartWorkflowAction<W>,
-      });
-    } catch (err) {
-      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-      await client.schedule.getHandle(scheduleId).update((previous) => ({
-        ...previous,
-        spec,
-        action: { ...previous.action, args } as typeof previous.action,
-      }));
-    }
-    return client.schedule.getHandle(scheduleId);
-  };
   return [
-    await ensure('compute/supervise', config.COMPUTE_SUPERVISE_INTERVAL_MS, superviseInstances, [], 'supervisor/compute'),
+    await ensureSchedule(client, config, {
+      name: 'compute/supervise',
+      every: config.COMPUTE_SUPERVISE_INTERVAL_MS,
+      workflowType: superviseInstances,
+      args: [],
+      runTimeout: '10m',
+      resource: 'supervisor/compute',
+    }),
     ...(await Promise.all(
-      SWEEP_DOMAINS.map((domain) => ensure(`sweep/${domain}`, config.SWEEP_INTERVAL_MS, sweepOrphans, [{ domain, graceMs: config.SWEEP_GRACE_MS }], `sweep/${domain}`)),
+      SWEEP_DOMAINS.map((domain) =>
+        ensureSchedule(client, config, {
+          name: `sweep/${domain}`,
+          every: config.SWEEP_INTERVAL_MS,
+          workflowType: sweepOrphans,
+          args: [{ domain, graceMs: config.SWEEP_GRACE_MS }],
+          runTimeout: '10m',
+          resource: `sweep/${domain}`,
+        }),
+      ),
     )),
   ];
 }
