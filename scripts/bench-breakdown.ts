@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Db } from '../db/connection';
 import { measureShape, shapeLabel, type CeilingTarget, type Shape } from './bench-ceiling';
+import { ACTIVITY_CLOSED, CLOSED, HISTORY_EVENT } from './history-events';
 
 /**
  * Where the time of a multi-step operation goes (issue 10: "where a goal is missed, the bench
@@ -46,33 +47,7 @@ export async function operationRun(db: Db, operationLink: string | null | undefi
 type Attributes = Record<string, unknown> | null | undefined;
 export type HistoryEvent = { eventId?: unknown; eventType?: unknown; eventTime?: { seconds?: unknown; nanos?: unknown } | null } & Record<string, unknown>;
 
-const T = {
-  started: 1,
-  completed: 2,
-  failed: 3,
-  wftScheduled: 5,
-  wftStarted: 6,
-  wftCompleted: 7,
-  wftTimedOut: 8,
-  wftFailed: 9,
-  actScheduled: 10,
-  actStarted: 11,
-  actCompleted: 12,
-  actFailed: 13,
-  actTimedOut: 14,
-  actCanceled: 16,
-  timerStarted: 17,
-  timerFired: 18,
-  timerCanceled: 19,
-  canceled: 21,
-  marker: 25,
-  childInitiated: 29,
-  childStartFailed: 30,
-  childStarted: 31,
-  childClosed: [32, 33, 34, 35, 36],
-} as const;
-const ACTIVITY_CLOSED: readonly number[] = [T.actCompleted, T.actFailed, T.actTimedOut, T.actCanceled];
-const CLOSED: readonly number[] = [T.completed, T.failed, T.canceled];
+const T = HISTORY_EVENT;
 
 const millis = (e: HistoryEvent) => Number(e.eventTime?.seconds ?? 0) * 1000 + Number(e.eventTime?.nanos ?? 0) / 1e6;
 const idOf = (e: HistoryEvent) => Number(e.eventId);

@@ -24,6 +24,7 @@ import { WORKER_TUNING } from '../worker/tuning';
 import { emptyShape } from '../workflows/bench';
 import { ensureTemporalCli } from './install-temporal';
 import { PLATFORM_DYNAMIC_CONFIG, startTemporalDevServer } from './temporal-dev-server';
+import { ACTIVITY_CLOSED, HISTORY_EVENT } from './history-events';
 
 /** The commands an operation issues: what its empty twin issues too. */
 export interface Shape {
@@ -172,21 +173,7 @@ export interface TimeBreakdown {
   counts: { workflowTasks: number; activities: number; localActivities: number; children: number };
 }
 
-const EVENT = {
-  started: 1,
-  wftScheduled: 5,
-  wftStarted: 6,
-  wftCompleted: 7,
-  wftTimedOut: 8,
-  wftFailed: 9,
-  actScheduled: 10,
-  actStarted: 11,
-  actClosed: [12, 13, 14, 16],
-  marker: 25,
-  childInitiated: 29,
-  childStartFailed: 30,
-  childStarted: 31,
-} as const;
+const EVENT = { ...HISTORY_EVENT, actClosed: ACTIVITY_CLOSED };
 
 type HistoryEventLike = { eventId?: unknown; eventType?: unknown; eventTime?: { seconds?: unknown; nanos?: unknown } | null };
 
